@@ -1,0 +1,39 @@
+//! The default backend: pure Rust. It needs nothing but cargo: no C code, no system library.
+//!
+//! | algorithm | crate | why (figures in BENCHMARKS.md) |
+//! |---|---|---|
+//! | ML-KEM-512/768/1024 | libcrux-ml-kem | formally verified (hax/F*), AVX2; ~4x faster than RustCrypto `ml-kem` here |
+//! | ML-DSA-44/65/87 | libcrux-ml-dsa | formally verified core, AVX2; ~5-10x faster signing than RustCrypto `ml-dsa` |
+//! | X25519 | curve25519-dalek (base point) + libcrux-curve25519 (ladder, HACL*) | fastest of each operation |
+//! | X-Wing | [`crate::xwing`] over the two above | the `x-wing` crate sits on the slower RustCrypto `ml-kem` |
+//! | AES-256-GCM | RustCrypto `aes-gcm` | pure Rust, AES-NI/VAES; libcrux-aesgcm measured 10x slower here |
+//! | AES-256-CBC-HMAC-SHA256 | RustCrypto `aes`, `cbc`, `hmac` | legacy scheme |
+//! | HKDF-SHA256, HMAC, SHA-256, SHA3-256 | RustCrypto `hkdf`, `hmac`, `sha2`, `sha3` | SHA-NI; the `digest` traits users already know |
+
+pub mod aes_gcm;
+pub mod cbc_hmac;
+pub mod hkdf;
+pub mod hmac;
+pub mod mldsa;
+pub mod mlkem;
+pub mod sha;
+pub mod x25519;
+
+use crate::provider::Provider;
+use crate::xwing::XWing;
+
+/// X-Wing over the default ML-KEM-768 and X25519.
+pub static X_WING: XWing = XWing::new(&mlkem::ML_KEM_768, &x25519::X25519_DH);
+
+/// The default provider. KEMs are listed strongest-hybrid first.
+pub fn provider() -> Provider {
+    Provider {
+        kems: vec![&X_WING, &mlkem::ML_KEM_768, &mlkem::ML_KEM_1024, &mlkem::ML_KEM_512],
+        signatures: vec![&mldsa::ML_DSA_65, &mldsa::ML_DSA_87, &mldsa::ML_DSA_44],
+        aeads: vec![&aes_gcm::AES_256_GCM, &cbc_hmac::AES_256_CBC_HMAC_SHA256],
+        kdfs: vec![&hkdf::HKDF_SHA256],
+        hashes: vec![&sha::SHA3_256, &sha::SHA2_256],
+        macs: vec![&hmac::HMAC_SHA256, &hmac::HMAC_SHA3_256],
+        key_agreements: vec![&x25519::X25519_DH],
+    }
+}

@@ -1,0 +1,163 @@
+//! The one error type of the crate.
+//!
+//! Every fallible operation returns [`Error`]. Variants say *what* was wrong with an input (its length, an
+//! unknown algorithm id, a failed FIPS 203 key check) but never carry secret material. Everything that is a
+//! failed authentication — an AEAD tag that does not verify, a MAC mismatch, a signature that does not
+//! verify, a ciphertext too short to hold a tag — is the single opaque [`Error::AuthenticationFailed`], so
+//! that callers cannot build an oracle from the error value.
+
+use core::fmt;
+
+/// The family an algorithm id belongs to; ids are only unique within one family.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AlgorithmKind {
+    /// Key encapsulation mechanisms ([`crate::KemId`]).
+    Kem,
+    /// Signature schemes ([`crate::SignatureId`]).
+    Signature,
+    /// Authenticated encryption ([`crate::AeadId`]).
+    Aead,
+    /// Key derivation functions ([`crate::KdfId`]).
+    Kdf,
+    /// Hash functions ([`crate::HashId`]).
+    Hash,
+    /// Message authentication codes ([`crate::MacId`]).
+    Mac,
+    /// Diffie-Hellman key agreement ([`crate::GroupId`]).
+    KeyAgreement,
+}
+
+impl fmt::Display for AlgorithmKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Kem => "KEM",
+            Self::Signature => "signature",
+            Self::Aead => "AEAD",
+            Self::Kdf => "KDF",
+            Self::Hash => "hash",
+            Self::Mac => "MAC",
+            Self::KeyAgreement => "key agreement",
+        })
+    }
+}
+
+/// Errors returned by qres.
+///
+/// The enum is `#[non_exhaustive]`: match the variants you handle and keep a fallback arm.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No implementation of this algorithm id is registered in the provider.
+    #[error("unknown {kind} algorithm id 0x{id:04x}")]
+    UnknownAlgorithm {
+        /// The algorithm family that was searched.
+        kind: AlgorithmKind,
+        /// The id that was not found.
+        id: u16,
+    },
+
+    /// An input had the wrong length.
+    #[error("{what}: expected {expected} bytes, got {actual}")]
+    InvalidLength {
+        /// What the input was (e.g. "ML-KEM-768 encapsulation key").
+        what: &'static str,
+        /// The length that was required.
+        expected: usize,
+        /// The length that was given.
+        actual: usize,
+    },
+
+    /// An input's length was outside the allowed range.
+    #[error("{what}: length {actual} is outside {min}..={max}")]
+    LengthOutOfRange {
+        /// What the input was.
+        what: &'static str,
+        /// Smallest allowed length.
+        min: usize,
+        /// Largest allowed length.
+        max: usize,
+        /// The length that was given.
+        actual: usize,
+    },
+
+    /// A key failed a validity check (for example the FIPS 203 encapsulation-key modulus check or the
+    /// decapsulation-key hash check).
+    #[error("invalid {what}: {reason}")]
+    InvalidKey {
+        /// Which key.
+        what: &'static str,
+        /// Which check failed.
+        reason: &'static str,
+    },
+
+    /// An input was malformed in a way other than its length.
+    #[error("invalid input: {0}")]
+    InvalidInput(&'static str),
+
+    /// Authentication failed: an AEAD ciphertext, MAC or signature did not verify. Deliberately carries no
+    /// detail.
+    #[error("authentication failed")]
+    AuthenticationFailed,
+
+    /// The operation is not offered by this implementation (for example a derandomized API that a
+    /// backend does not expose, or sealing with a legacy scheme that is open-only by default).
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
+
+    /// The random number generator failed to produce output.
+    #[error("the random number generator failed")]
+    RandomnessUnavailable,
+
+    /// A key was handed to an implementation other than the one that created it.
+    #[error("the key belongs to a different implementation of {0}")]
+    KeyMismatch(&'static str),
+
+    /// A key derivation was asked for more output than it can produce.
+    #[error("requested output length {requested} exceeds the maximum {max}")]
+    OutputTooLong {
+        /// Requested length in bytes.
+        requested: usize,
+        /// Maximum length in bytes.
+        max: usize,
+    },
+
+    /// A backend reported an internal failure that is not attributable to the inputs.
+    #[error("backend failure: {0}")]
+    Backend(&'static str),
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Checks that `actual == expected`, naming the input in the error.
+pub(crate) fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(Error::InvalidLength { what, expected, actual })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_input_and_carry_no_data() {
+        let e = Error::InvalidLength { what: "X-Wing ciphertext", expected: 1120, actual: 3 };
+        assert_eq!(e.to_string(), "X-Wing ciphertext: expected 1120 bytes, got 3");
+        assert_eq!(Error::AuthenticationFailed.to_string(), "authentication failed");
+        let e = Error::UnknownAlgorithm { kind: AlgorithmKind::Kem, id: 0x1234 };
+        assert_eq!(e.to_string(), "unknown KEM algorithm id 0x1234");
+    }
+
+    #[test]
+    fn check_len_reports_both_lengths() {
+        assert!(check_len("k", 32, 32).is_ok());
+        assert_eq!(
+            check_len("k", 32, 31),
+            Err(Error::InvalidLength { what: "k", expected: 32, actual: 31 })
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! # qres — quantum-resistant encryption
+//!
+//! Post-quantum and hybrid primitives behind small, object-safe traits, resolved by stable algorithm ids
+//! through a [`Provider`] (crypto agility in the manner of rustls' `CryptoProvider`).
+//!
+//! * **KEMs**: ML-KEM-512/768/1024 (FIPS 203), X-Wing (ML-KEM-768 + X25519 hybrid).
+//! * **Signatures**: ML-DSA-44/65/87 (FIPS 204), pure and HashML-DSA, with context strings, hedged or
+//!   deterministic.
+//! * **AEAD**: AES-256-GCM; AES-256-CBC-HMAC-SHA256 (legacy, never a default).
+//! * **KDF / hash / MAC**: HKDF-SHA256, SHA-256, SHA3-256, HMAC-SHA256, HMAC-SHA3-256.
+//! * **Key agreement**: X25519.
+//!
+//! Every primitive is checked against the official known-answer vectors (NIST ACVP, Project Wycheproof,
+//! the X-Wing draft) by the test suite.
+//!
+//! ## Example
+//!
+//! ```
+//! use qres::{default_provider, AeadId, KdfId, KemId, OsRng};
+//!
+//! let provider = default_provider();
+//! // Recipient: an X-Wing key pair (store `sk.seed()`, publish `sk.public_key().as_bytes()`).
+//! let sk = provider.kem(KemId::X_WING)?.generate(&mut OsRng)?;
+//!
+//! // Sender: encapsulate, derive an AES-256-GCM key, seal.
+//! let enc = sk.public_key().encapsulate(&mut OsRng)?;
+//! let mut key = [0u8; 32];
+//! provider.kdf(KdfId::HKDF_SHA256)?.derive(b"", &[enc.shared_secret.as_bytes()], &[b"example"], &mut key)?;
+//! let aead = provider.aead(AeadId::AES_256_GCM)?.new_key(&key)?;
+//! let ct = aead.seal(&[0u8; 12], b"", b"hello")?;
+//!
+//! // Recipient: decapsulate, derive the same key, open.
+//! let shared = sk.decapsulate(&enc.ciphertext)?;
+//! provider.kdf(KdfId::HKDF_SHA256)?.derive(b"", &[shared.as_bytes()], &[b"example"], &mut key)?;
+//! let aead = provider.aead(AeadId::AES_256_GCM)?.new_key(&key)?;
+//! assert_eq!(aead.open(&[0u8; 12], b"", &ct)?, b"hello");
+//! # Ok::<(), qres::Error>(())
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | adds |
+//! |---|---|
+//! | *(default)* | the pure-Rust backend: everything above |
+//!
+//! ## Security
+//!
+//! Secrets are zeroized on drop and never appear in `Debug` output or errors; comparisons of secrets are
+//! constant-time; authentication failures are one opaque [`Error::AuthenticationFailed`]. See SECURITY.md
+//! for the threat model and what is *not* protected (notably copies that dependencies make on their
+//! stacks).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod alg;
+pub mod backend;
+pub mod error;
+pub mod hazmat;
+pub mod key_id;
+pub mod primitives;
+pub mod provider;
+pub mod random;
+pub mod secret;
+pub mod xwing;
+
+pub use alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
+pub use error::{AlgorithmKind, Error, Result};
+pub use key_id::KeyId;
+pub use primitives::{
+    Aead, AeadKey, DhPublicKey, DhSecretKey, Encapsulation, Hash, Kdf, Kem, KemPublicKey, KemSecretKey,
+    KeyAgreement, Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
+};
+pub use provider::{AlgorithmInfo, Provider, default_provider};
+pub use random::{DynCryptoRng, OsRng};
+pub use secret::{SecretBytes, SharedSecret};

@@ -1,0 +1,144 @@
+//! Diffie-Hellman key agreement ([`KeyAgreement`]) and its key types.
+//!
+//! [`KeyAgreement::agree`] rejects an all-zero shared secret (the result of a low-order public key, RFC 7748
+//! §6.1); [`KeyAgreement::agree_raw`] returns it, for constructions such as X-Wing whose specification
+//! does not check.
+//!
+//! ```
+//! use qres::{default_provider, GroupId, OsRng};
+//! let x25519 = default_provider().key_agreement(GroupId::X25519)?;
+//! let alice = x25519.generate(&mut OsRng)?;
+//! let bob = x25519.generate(&mut OsRng)?;
+//! assert_eq!(alice.agree(bob.public_key())?, bob.agree(alice.public_key())?);
+//! # Ok::<(), qres::Error>(())
+//! ```
+
+use crate::alg::GroupId;
+use crate::error::{Result, check_len};
+use crate::key_id::{KeyFamily, KeyId};
+use crate::random::{DynCryptoRng, random_secret};
+use crate::secret::{SecretBytes, SharedSecret};
+use core::fmt;
+
+/// A Diffie-Hellman function.
+pub trait KeyAgreement: Send + Sync + 'static {
+    /// The group id.
+    fn id(&self) -> GroupId;
+
+    /// Which implementation this is.
+    fn implementation(&self) -> &'static str;
+
+    /// Encoded public key length.
+    fn public_key_len(&self) -> usize;
+
+    /// Encoded secret key length.
+    fn secret_key_len(&self) -> usize;
+
+    /// Imports a secret key (and computes its public key).
+    fn secret_key_from_bytes(&'static self, bytes: &[u8]) -> Result<DhSecretKey>;
+
+    /// Generates a secret key from `rng`.
+    fn generate(&'static self, rng: &mut dyn DynCryptoRng) -> Result<DhSecretKey> {
+        let sk = random_secret(rng, self.secret_key_len())?;
+        self.secret_key_from_bytes(sk.as_bytes())
+    }
+
+    /// Parses a peer's public key.
+    fn parse_public_key(&'static self, bytes: &[u8]) -> Result<DhPublicKey>;
+
+    /// The shared secret, rejecting the all-zero value with [`crate::Error::InvalidKey`].
+    fn agree(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret>;
+
+    /// The shared secret without the all-zero check. Hazardous: only for constructions whose security
+    /// argument does not need the check (X-Wing).
+    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret>;
+}
+
+/// A Diffie-Hellman public key.
+#[derive(Clone)]
+pub struct DhPublicKey {
+    group: &'static dyn KeyAgreement,
+    bytes: Box<[u8]>,
+}
+
+impl DhPublicKey {
+    /// Wraps an encoded public key of `group` (length-checked). For backend implementations; everyone
+    /// else calls [`KeyAgreement::parse_public_key`].
+    pub fn new_unchecked(group: &'static dyn KeyAgreement, bytes: &[u8]) -> Result<Self> {
+        check_len("key agreement public key", group.public_key_len(), bytes.len())?;
+        Ok(Self { group, bytes: bytes.into() })
+    }
+
+    /// The group.
+    pub fn algorithm(&self) -> GroupId {
+        self.group.id()
+    }
+
+    /// The encoded key.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Fingerprint of the key.
+    pub fn key_id(&self) -> KeyId {
+        KeyId::compute(KeyFamily::KeyAgreement, self.algorithm().value(), &self.bytes)
+    }
+}
+
+impl PartialEq for DhPublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.algorithm() == other.algorithm() && self.bytes == other.bytes
+    }
+}
+
+impl Eq for DhPublicKey {}
+
+impl fmt::Debug for DhPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DhPublicKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
+    }
+}
+
+/// A Diffie-Hellman secret key with its public key; zeroized on drop.
+pub struct DhSecretKey {
+    group: &'static dyn KeyAgreement,
+    secret: SecretBytes,
+    public: DhPublicKey,
+}
+
+impl DhSecretKey {
+    /// Assembles a secret key. For backend implementations.
+    pub fn from_parts(group: &'static dyn KeyAgreement, secret: SecretBytes, public: DhPublicKey) -> Self {
+        Self { group, secret, public }
+    }
+
+    /// The group.
+    pub fn algorithm(&self) -> GroupId {
+        self.group.id()
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> &DhPublicKey {
+        &self.public
+    }
+
+    /// The encoded secret key.
+    pub fn secret_bytes(&self) -> &SecretBytes {
+        &self.secret
+    }
+
+    /// The shared secret with `peer` (all-zero results rejected).
+    pub fn agree(&self, peer: &DhPublicKey) -> Result<SharedSecret> {
+        self.group.agree(self, peer)
+    }
+}
+
+impl fmt::Debug for DhSecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DhSecretKey")
+            .field("algorithm", &self.algorithm())
+            .field("key_id", &self.public.key_id())
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}

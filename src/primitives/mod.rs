@@ -1,0 +1,39 @@
+//! The primitive traits: one capability each.
+//!
+//! | trait | capability | default implementations |
+//! |---|---|---|
+//! | [`Kem`] | key encapsulation | ML-KEM-512/768/1024, X-Wing |
+//! | [`SignatureScheme`] | signatures (pure, pre-hash, with context) | ML-DSA-44/65/87 |
+//! | [`KeyAgreement`] | Diffie-Hellman | X25519 |
+//! | [`Aead`] | authenticated encryption | AES-256-GCM, AES-256-CBC-HMAC-SHA256 (legacy) |
+//! | [`Kdf`] | HKDF extract / expand | HKDF-SHA256 |
+//! | [`Hash`] | hashing | SHA-256, SHA3-256 |
+//! | [`Mac`] | message authentication | HMAC-SHA256, HMAC-SHA3-256 |
+//!
+//! Algorithm objects are `&'static dyn Trait` values collected in a [`Provider`](crate::Provider); keys
+//! created by an algorithm object remember it.
+
+pub mod aead;
+pub mod dh;
+pub mod hash;
+pub mod kdf;
+pub mod kem;
+pub mod mac;
+pub mod sig;
+
+pub use aead::{Aead, AeadCipher, AeadKey};
+pub use dh::{DhPublicKey, DhSecretKey, KeyAgreement};
+pub use hash::{Hash, Hasher};
+pub use kdf::Kdf;
+pub use kem::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes};
+pub use mac::{Mac, MacState};
+pub use sig::{PreHash, SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
+
+use core::any::Any;
+
+/// Backend-private state carried inside a secret key (for example an expanded key or precomputed
+/// tables).
+///
+/// Implementations must zeroize their secret contents on drop (derive `ZeroizeOnDrop` or wrap the bytes in
+/// [`SecretBytes`](crate::SecretBytes)).
+pub trait KeyState: Any + Send + Sync {}
