@@ -132,11 +132,7 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Checks that `actual == expected`, naming the input in the error.
 pub(crate) fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {
-    if expected == actual {
-        Ok(())
-    } else {
-        Err(Error::InvalidLength { what, expected, actual })
-    }
+    if expected == actual { Ok(()) } else { Err(Error::InvalidLength { what, expected, actual }) }
 }
 
 #[cfg(test)]
@@ -155,9 +151,6 @@ mod tests {
     #[test]
     fn check_len_reports_both_lengths() {
         assert!(check_len("k", 32, 32).is_ok());
-        assert_eq!(
-            check_len("k", 32, 31),
-            Err(Error::InvalidLength { what: "k", expected: 32, actual: 31 })
-        );
+        assert_eq!(check_len("k", 32, 31), Err(Error::InvalidLength { what: "k", expected: 32, actual: 31 }));
     }
 }

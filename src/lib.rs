@@ -68,9 +68,14 @@ pub use alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
 pub use error::{AlgorithmKind, Error, Result};
 pub use key_id::KeyId;
 pub use primitives::{
-    Aead, AeadKey, DhPublicKey, DhSecretKey, Encapsulation, Hash, Kdf, Kem, KemPublicKey, KemSecretKey,
-    KeyAgreement, Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
+    Aead, AeadKey, DhPublicKey, DhSecretKey, Encapsulation, Hash, Kdf, Kem, KemPublicKey, KemSecretKey, KeyAgreement,
+    Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
 };
 pub use provider::{AlgorithmInfo, Provider, default_provider};
 pub use random::{DynCryptoRng, OsRng};
 pub use secret::{SecretBytes, SharedSecret};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

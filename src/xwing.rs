@@ -142,8 +142,7 @@ impl Kem for XWing {
         let ct_x = ephemeral.public_key().as_bytes();
         let ss_x = self.x25519.agree_raw(&ephemeral, &pk_x)?;
         let inner = self.mlkem.encapsulate_derand(&pk_m, &randomness[..32])?;
-        let shared_secret =
-            Self::combine(inner.shared_secret.as_bytes(), ss_x.as_bytes(), ct_x, pk_x.as_bytes());
+        let shared_secret = Self::combine(inner.shared_secret.as_bytes(), ss_x.as_bytes(), ct_x, pk_x.as_bytes());
         let mut ciphertext = inner.ciphertext;
         ciphertext.extend_from_slice(ct_x);
         Ok(Encapsulation { ciphertext, shared_secret })

@@ -23,7 +23,13 @@ fn scheme_for(p: &Provider, parameter_set: &str) -> &'static dyn SignatureScheme
 
 /// Builds the [`SignInput`] an ACVP group describes, or `None` for external-mu groups. `digest` holds
 /// the pre-hash digest so that the returned input can borrow it.
-fn acvp_input<'a>(g: &AcvpGroup, t: &'a Value, message: &'a [u8], context: &'a [u8], digest: &'a mut Vec<u8>) -> Option<SignInput<'a>> {
+fn acvp_input<'a>(
+    g: &AcvpGroup,
+    t: &'a Value,
+    message: &'a [u8],
+    context: &'a [u8],
+    digest: &'a mut Vec<u8>,
+) -> Option<SignInput<'a>> {
     if g.str("signatureInterface") == "internal" {
         if g.meta["externalMu"].as_bool().unwrap_or(false) {
             return None;
@@ -168,7 +174,10 @@ fn wycheproof_sign(file: &str, seeded: bool, passed: usize, skipped: usize) {
                         sig.as_bytes() == hx(t, "sig") && scheme.verify(&vk, input, sig.as_bytes()).is_ok()
                     })
                 } else {
-                    matches!(r, Err(Error::InvalidLength { .. } | Error::LengthOutOfRange { .. } | Error::InvalidKey { .. }))
+                    matches!(
+                        r,
+                        Err(Error::InvalidLength { .. } | Error::LengthOutOfRange { .. } | Error::InvalidKey { .. })
+                    )
                 };
                 tally.check(ok, || format!("tc {} ({}): {:?}", t["tcId"], t["comment"], r.err()));
             }

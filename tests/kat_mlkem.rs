@@ -54,10 +54,9 @@ fn encap_decap(file: &str, expected: usize) {
                     "encapsulation" => {
                         let pk = kem.parse_public_key(&hx(t, "ek")).unwrap();
                         let enc = kem.encapsulate_derand(&pk, &hx(t, "m")).unwrap();
-                        tally.check(
-                            enc.ciphertext == hx(e, "c") && enc.shared_secret.as_bytes() == hx(e, "k"),
-                            || format!("encaps tc {tc}"),
-                        );
+                        tally.check(enc.ciphertext == hx(e, "c") && enc.shared_secret.as_bytes() == hx(e, "k"), || {
+                            format!("encaps tc {tc}")
+                        });
                     }
                     "decapsulation" => {
                         let sk = if g.str("keyFormat") == "seed" {
@@ -110,7 +109,8 @@ fn parameter_set(file: &str) -> KemId {
 
 #[test]
 fn wycheproof_mlkem_test() {
-    for (file, expected) in [("mlkem_512_test.json", 193), ("mlkem_768_test.json", 193), ("mlkem_1024_test.json", 193)] {
+    for (file, expected) in [("mlkem_512_test.json", 193), ("mlkem_768_test.json", 193), ("mlkem_1024_test.json", 193)]
+    {
         let v = require!(wycheproof(file));
         for (name, p) in backends() {
             let kem = p.kem(parameter_set(file)).unwrap();
@@ -149,9 +149,7 @@ fn wycheproof_mlkem_encaps() {
             let mut tally = Tally::new(format!("Wycheproof {file} [{name}]"));
             for (_, tests) in wycheproof_groups(&v) {
                 for t in tests {
-                    let r = kem
-                        .parse_public_key(&hx(t, "ek"))
-                        .and_then(|pk| kem.encapsulate_derand(&pk, &hx(t, "m")));
+                    let r = kem.parse_public_key(&hx(t, "ek")).and_then(|pk| kem.encapsulate_derand(&pk, &hx(t, "m")));
                     let ok = match t["result"].as_str().unwrap() {
                         "valid" => r.as_ref().is_ok_and(|enc| {
                             enc.ciphertext == hx(t, "c") && enc.shared_secret.as_bytes() == hx(t, "K")
@@ -169,7 +167,9 @@ fn wycheproof_mlkem_encaps() {
 
 #[test]
 fn wycheproof_mlkem_keygen_seed() {
-    for file in ["mlkem_512_keygen_seed_test.json", "mlkem_768_keygen_seed_test.json", "mlkem_1024_keygen_seed_test.json"] {
+    for file in
+        ["mlkem_512_keygen_seed_test.json", "mlkem_768_keygen_seed_test.json", "mlkem_1024_keygen_seed_test.json"]
+    {
         let v = require!(wycheproof(file));
         for (name, p) in backends() {
             let kem = p.kem(parameter_set(file)).unwrap();

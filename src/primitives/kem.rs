@@ -163,10 +163,7 @@ impl Eq for KemPublicKey {}
 
 impl fmt::Debug for KemPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KemPublicKey")
-            .field("algorithm", &self.algorithm())
-            .field("key_id", &self.key_id())
-            .finish()
+        f.debug_struct("KemPublicKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
     }
 }
 

@@ -409,10 +409,7 @@ impl Eq for VerifyingKey {}
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey")
-            .field("algorithm", &self.algorithm())
-            .field("key_id", &self.key_id())
-            .finish()
+        f.debug_struct("VerifyingKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
     }
 }
 

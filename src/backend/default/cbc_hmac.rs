@@ -44,16 +44,10 @@ type Enc = cbc::Encryptor<aes::Aes256>;
 type Dec = cbc::Decryptor<aes::Aes256>;
 
 fn arrays<'a>(key: &'a [u8], iv: &'a [u8]) -> Result<(&'a [u8; 32], &'a [u8; IV_LEN])> {
-    let key: &[u8; 32] = key.try_into().map_err(|_| Error::InvalidLength {
-        what: "AES-256 key",
-        expected: 32,
-        actual: key.len(),
-    })?;
-    let iv: &[u8; IV_LEN] = iv.try_into().map_err(|_| Error::InvalidLength {
-        what: "AES-CBC IV",
-        expected: IV_LEN,
-        actual: iv.len(),
-    })?;
+    let key: &[u8; 32] =
+        key.try_into().map_err(|_| Error::InvalidLength { what: "AES-256 key", expected: 32, actual: key.len() })?;
+    let iv: &[u8; IV_LEN] =
+        iv.try_into().map_err(|_| Error::InvalidLength { what: "AES-CBC IV", expected: IV_LEN, actual: iv.len() })?;
     Ok((key, iv))
 }
 
@@ -72,7 +66,7 @@ pub(crate) fn cbc_encrypt_pkcs7(key: &[u8], iv: &[u8], buffer: &mut Vec<u8>) -> 
 /// [`Error::AuthenticationFailed`] (the buffer is then cleared).
 pub(crate) fn cbc_decrypt_pkcs7(key: &[u8], iv: &[u8], buffer: &mut Vec<u8>) -> Result<()> {
     let (key, iv) = arrays(key, iv)?;
-    if buffer.is_empty() || buffer.len() % BLOCK != 0 {
+    if buffer.is_empty() || !buffer.len().is_multiple_of(BLOCK) {
         discard(buffer);
         return Err(Error::AuthenticationFailed);
     }
@@ -93,15 +87,19 @@ pub(crate) fn cbc_decrypt_pkcs7(key: &[u8], iv: &[u8], buffer: &mut Vec<u8>) -> 
 /// AES-256-CBC without padding over whole blocks, in place (`encrypt` selects the direction).
 pub(crate) fn cbc_no_padding(key: &[u8], iv: &[u8], buffer: &mut [u8], encrypt: bool) -> Result<()> {
     let (key, iv) = arrays(key, iv)?;
-    if buffer.len() % BLOCK != 0 {
+    if !buffer.len().is_multiple_of(BLOCK) {
         return Err(Error::InvalidInput("AES-CBC without padding needs whole 16-byte blocks"));
     }
     let len = buffer.len();
     if encrypt {
-        Enc::new(key.into(), iv.into()).encrypt_padded::<NoPadding>(buffer, len).map(|_| ())
+        Enc::new(key.into(), iv.into())
+            .encrypt_padded::<NoPadding>(buffer, len)
+            .map(|_| ())
             .map_err(|_| Error::Backend("CBC block encryption"))
     } else {
-        Dec::new(key.into(), iv.into()).decrypt_padded::<NoPadding>(buffer).map(|_| ())
+        Dec::new(key.into(), iv.into())
+            .decrypt_padded::<NoPadding>(buffer)
+            .map(|_| ())
             .map_err(|_| Error::Backend("CBC block decryption"))
     }
 }
@@ -149,7 +147,8 @@ impl Aead for Aes256CbcHmacSha256 {
 
     fn new_key(&'static self, key: &[u8]) -> Result<AeadKey> {
         check_len("AES-256-CBC-HMAC-SHA256 key (enc || mac)", KEY_LEN, key.len())?;
-        let keyed = Keyed { enc_key: SecretBytes::from_slice(&key[..32]), mac_key: SecretBytes::from_slice(&key[32..]) };
+        let keyed =
+            Keyed { enc_key: SecretBytes::from_slice(&key[..32]), mac_key: SecretBytes::from_slice(&key[32..]) };
         Ok(AeadKey::from_parts(self, Box::new(keyed)))
     }
 }
@@ -165,7 +164,7 @@ impl AeadCipher for Keyed {
 
     fn open_in_place(&self, iv: &[u8], aad: &[u8], buffer: &mut Vec<u8>) -> Result<()> {
         check_len("AES-CBC IV", IV_LEN, iv.len())?;
-        if buffer.len() < TAG_LEN + BLOCK || (buffer.len() - TAG_LEN) % BLOCK != 0 {
+        if buffer.len() < TAG_LEN + BLOCK || !(buffer.len() - TAG_LEN).is_multiple_of(BLOCK) {
             discard(buffer);
             return Err(Error::AuthenticationFailed);
         }

@@ -11,8 +11,8 @@
 
 use crate::alg::SignatureId;
 use crate::error::{Error, Result, check_len};
-use crate::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
 use crate::primitives::KeyState;
+use crate::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
 use crate::secret::SecretBytes;
 use zeroize::Zeroize;
 
@@ -53,12 +53,9 @@ fn check_expanded_key(sk: &[u8], eta: u8, l: usize, k: usize) -> Result<()> {
 
 fn map_signing_error(e: libcrux_ml_dsa::SigningError) -> Error {
     match e {
-        libcrux_ml_dsa::SigningError::ContextTooLongError => Error::LengthOutOfRange {
-            what: "signature context string",
-            min: 0,
-            max: 255,
-            actual: 256,
-        },
+        libcrux_ml_dsa::SigningError::ContextTooLongError => {
+            Error::LengthOutOfRange { what: "signature context string", min: 0, max: 255, actual: 256 }
+        }
         _ => Error::Backend("ML-DSA rejection sampling did not terminate within the bound"),
     }
 }

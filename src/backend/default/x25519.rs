@@ -110,9 +110,8 @@ mod tests {
             alice.public_key().as_bytes(),
             &h("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")[..]
         );
-        let bob_pk = X25519_DH
-            .parse_public_key(&h("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"))
-            .unwrap();
+        let bob_pk =
+            X25519_DH.parse_public_key(&h("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")).unwrap();
         assert_eq!(
             alice.agree(&bob_pk).unwrap().as_bytes(),
             &h("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")[..]
