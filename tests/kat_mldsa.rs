@@ -13,10 +13,6 @@ use common::*;
 use qres::{Error, PreHash, Provider, SignInput, SignatureId, SignatureScheme};
 use serde_json::Value;
 
-fn backends() -> Vec<(&'static str, Provider)> {
-    vec![("default", qres::default_provider())]
-}
-
 fn scheme_for(p: &Provider, parameter_set: &str) -> &'static dyn SignatureScheme {
     p.signature(SignatureId::from_name(parameter_set).unwrap()).unwrap()
 }

@@ -6,11 +6,6 @@ mod common;
 use common::*;
 use qres::{Error, Kem, KemId, Provider};
 
-/// Every backend that implements ML-KEM, by name.
-fn backends() -> Vec<(&'static str, Provider)> {
-    vec![("default", qres::default_provider())]
-}
-
 fn kem_for(p: &Provider, parameter_set: &str) -> &'static dyn Kem {
     let id = KemId::from_name(parameter_set).unwrap_or_else(|| panic!("unknown parameter set {parameter_set}"));
     p.kem(id).unwrap()

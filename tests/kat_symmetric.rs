@@ -6,11 +6,7 @@ mod common;
 
 use common::*;
 use qres::hazmat::aes_cbc;
-use qres::{AeadId, Error, HashId, KdfId, MacId, Provider};
-
-fn backends() -> Vec<(&'static str, Provider)> {
-    vec![("default", qres::default_provider())]
-}
+use qres::{AeadId, Error, HashId, KdfId, MacId};
 
 #[test]
 fn acvp_sha3_256() {

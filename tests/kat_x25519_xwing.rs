@@ -8,11 +8,7 @@
 mod common;
 
 use common::*;
-use qres::{Error, GroupId, KemId, Provider};
-
-fn backends() -> Vec<(&'static str, Provider)> {
-    vec![("default", qres::default_provider())]
-}
+use qres::{Error, GroupId, KemId};
 
 #[test]
 fn acvp_xecdh_keygen_x25519() {

@@ -43,6 +43,11 @@ macro_rules! require {
     };
 }
 
+/// Every provider whose implementations the known-answer tests check, by name.
+pub fn backends() -> Vec<(&'static str, qres::Provider)> {
+    vec![("default", qres::default_provider())]
+}
+
 /// Hex to bytes (either case).
 pub fn h(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap_or_else(|e| panic!("bad hex {s:?}: {e}"))
