@@ -122,6 +122,50 @@ pub enum Error {
         max: usize,
     },
 
+    /// An entropy source failed: it returned an error, or its health tests tripped and it stopped
+    /// delivering.
+    #[error("entropy source {source_name} failed: {reason}")]
+    EntropySource {
+        /// The source's name.
+        source_name: String,
+        /// What went wrong (never contains sample data).
+        reason: String,
+    },
+
+    /// The seeding policy could not gather enough assessed entropy from healthy sources.
+    #[error("not enough entropy: needed {needed_bits} bits, healthy sources provided {available_bits}")]
+    InsufficientEntropy {
+        /// Bits of assessed min-entropy the policy requires.
+        needed_bits: usize,
+        /// Bits the healthy sources could provide.
+        available_bits: usize,
+    },
+
+    /// Raw data for an entropy extractor carried too little assessed entropy.
+    #[error("{what}: {have} samples carry too little entropy; about {more_needed} more samples are needed")]
+    InsufficientData {
+        /// What was being extracted.
+        what: &'static str,
+        /// Samples given.
+        have: usize,
+        /// Estimated additional samples needed.
+        more_needed: usize,
+    },
+
+    /// Input that may be used only once was presented again (for example raw chaotic data already
+    /// recorded in the extractor's ledger).
+    #[error("this input was already used once: {0}")]
+    AlreadyUsed(&'static str),
+
+    /// An I/O error (file-backed ledgers and sources), with the operation and the OS error text.
+    #[error("I/O error during {operation}: {message}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The OS error text.
+        message: String,
+    },
+
     /// A backend reported an internal failure that is not attributable to the inputs.
     #[error("backend failure: {0}")]
     Backend(&'static str),
@@ -129,6 +173,13 @@ pub enum Error {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+impl Error {
+    /// An [`Error::Io`] for `operation`.
+    pub(crate) fn io(operation: &'static str, e: &std::io::Error) -> Self {
+        Self::Io { operation, message: e.to_string() }
+    }
+}
 
 /// Checks that `actual == expected`, naming the input in the error.
 pub(crate) fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {

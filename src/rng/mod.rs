@@ -1,0 +1,24 @@
+//! Randomness: an SP 800-90A CTR_DRBG seeded through health-tested entropy sources.
+//!
+//! ```text
+//!  CtrDrbg  <-  SeedPolicy  <-  Monitored<S: EntropySource>  (RCT + APT, start-up test)
+//!                                 S = OsEntropy | QRNG-DD client | PKCS#11 | Quantis | chaotic seed | ...
+//! ```
+//!
+//! * [`CtrDrbg`]: AES-256 CTR_DRBG with derivation function, prediction resistance, reseed interval and
+//!   timer, fork detection; `rand_core` fallible RNG ([`CtrDrbgRng`] for the infallible traits).
+//! * [`CtrDrbgCore`]: the deterministic mechanism, with and without derivation function (known-answer
+//!   tested against every AES-256 CAVP and ACVP case).
+//! * [`EntropySource`], [`Monitored`], [`OsEntropy`]: sources and their SP 800-90B health tests
+//!   ([`health`]).
+//! * [`SeedPolicy`]: SP 800-90C seeding from several sources, failing closed.
+
+pub mod ctr_drbg;
+pub mod health;
+pub mod seed;
+pub mod source;
+
+pub use ctr_drbg::{CtrDrbg, CtrDrbgCore, CtrDrbgRng, DrbgConfig};
+pub use health::{HealthFailure, HealthStatus, HealthTest, HealthTests};
+pub use seed::{SeedPolicy, SeedReport, fallback_count};
+pub use source::{EntropySource, Monitored, OsEntropy};
