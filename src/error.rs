@@ -174,13 +174,6 @@ pub enum Error {
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
-impl Error {
-    /// An [`Error::Io`] for `operation`.
-    pub(crate) fn io(operation: &'static str, e: &std::io::Error) -> Self {
-        Self::Io { operation, message: e.to_string() }
-    }
-}
-
 /// Checks that `actual == expected`, naming the input in the error.
 pub(crate) fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {
     if expected == actual { Ok(()) } else { Err(Error::InvalidLength { what, expected, actual }) }

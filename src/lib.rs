@@ -60,8 +60,8 @@ pub mod hazmat;
 pub mod key_id;
 pub mod primitives;
 pub mod provider;
-pub mod rng;
 pub mod random;
+pub mod rng;
 pub mod secret;
 pub mod xwing;
 

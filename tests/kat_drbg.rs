@@ -29,7 +29,8 @@ fn parse_cavp(text: &str) -> Vec<Record> {
                 "[AES-256 use df]" => section = Some(true),
                 "[AES-256 no df]" => section = Some(false),
                 l if l.starts_with("[ReturnedBitsLen = ") => {
-                    returned_bytes = l.trim_start_matches("[ReturnedBitsLen = ").trim_end_matches(']').parse::<usize>().unwrap() / 8
+                    returned_bytes =
+                        l.trim_start_matches("[ReturnedBitsLen = ").trim_end_matches(']').parse::<usize>().unwrap() / 8
                 }
                 l if !l.contains(" = ") => section = None,
                 _ => {}
@@ -110,8 +111,9 @@ fn run_acvp(file: &str, expected: usize) {
         let pr = g.meta["predResistance"].as_bool().unwrap();
         let len = g.meta["returnedBitsLen"].as_u64().unwrap() as usize / 8;
         for (t, e) in &g.tests {
-            let mut drbg = CtrDrbgCore::instantiate(&hx(t, "entropyInput"), &hx(t, "nonce"), &hx(t, "persoString"), use_df)
-                .unwrap();
+            let mut drbg =
+                CtrDrbgCore::instantiate(&hx(t, "entropyInput"), &hx(t, "nonce"), &hx(t, "persoString"), use_df)
+                    .unwrap();
             let mut out = vec![0u8; len];
             for step in t["otherInput"].as_array().unwrap() {
                 let (entropy, additional) = (hx(step, "entropyInput"), hx(step, "additionalInput"));

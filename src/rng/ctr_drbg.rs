@@ -31,7 +31,6 @@ use crate::rng::seed::SeedPolicy;
 use crate::secret::SecretBytes;
 use aes::Aes256Enc;
 use aes::cipher::{BlockCipherEncrypt, KeyInit};
-use ctr::cipher::{InnerIvInit, StreamCipher, StreamCipherCoreWrapper};
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 use zeroize::Zeroize;
@@ -51,18 +50,6 @@ pub const MAX_RESEED_INTERVAL: u64 = 1 << 48;
 pub const MAX_INPUT_LEN: usize = 1 << 20;
 /// Security strength in bits.
 pub const SECURITY_STRENGTH: usize = 256;
-
-type Ctr = StreamCipherCoreWrapper<ctr::CtrCore<Aes256Enc, ctr::flavors::Ctr128BE>>;
-
-fn increment(v: &mut [u8; BLOCK_LEN]) {
-    let n = u128::from_be_bytes(*v).wrapping_add(1);
-    *v = n.to_be_bytes();
-}
-
-fn add_blocks(v: &mut [u8; BLOCK_LEN], blocks: u128) {
-    let n = u128::from_be_bytes(*v).wrapping_add(blocks);
-    *v = n.to_be_bytes();
-}
 
 fn check_input(what: &'static str, input: &[u8], max: usize) -> Result<()> {
     if input.len() > max {
@@ -135,7 +122,8 @@ impl CtrDrbgCore {
     /// security strength); without it, exactly 48 bytes of full entropy, `nonce` is ignored (it must be
     /// empty) and `personalization` may hold at most 48 bytes.
     pub fn instantiate(entropy: &[u8], nonce: &[u8], personalization: &[u8], use_df: bool) -> Result<Self> {
-        let mut core = Self { key: Aes256Enc::new(&[0u8; KEY_LEN].into()), v: [0; BLOCK_LEN], reseed_counter: 1, use_df };
+        let mut core =
+            Self { key: Aes256Enc::new(&[0u8; KEY_LEN].into()), v: [0; BLOCK_LEN], reseed_counter: 1, use_df };
         let seed_material = if use_df {
             Self::check_df_entropy(entropy)?;
             check_input("CTR_DRBG nonce", nonce, MAX_INPUT_LEN)?;
@@ -224,7 +212,11 @@ impl CtrDrbgCore {
     /// `entropy XOR (input || 0...)`, for the variant without derivation function.
     fn xor_padded(entropy: &[u8], input: &[u8], what: &'static str) -> Result<SecretBytes> {
         if entropy.len() != SEED_LEN {
-            return Err(Error::InvalidLength { what: "CTR_DRBG entropy input (no df)", expected: SEED_LEN, actual: entropy.len() });
+            return Err(Error::InvalidLength {
+                what: "CTR_DRBG entropy input (no df)",
+                expected: SEED_LEN,
+                actual: entropy.len(),
+            });
         }
         check_input(what, input, SEED_LEN)?;
         let mut out = SecretBytes::from_slice(entropy);
@@ -234,18 +226,25 @@ impl CtrDrbgCore {
         Ok(out)
     }
 
-    /// Writes `E(K, V+1) || E(K, V+2) || ...` to `out` and advances `V` past the blocks used.
+    /// Writes `E(K, V+1) || E(K, V+2) || ...` to `out` and advances `V` past the blocks used: the counter
+    /// blocks are written in place and encrypted in one call, so the `aes` crate runs as many blocks in
+    /// parallel as the CPU allows (VAES).
     fn keystream(&mut self, out: &mut [u8]) {
-        let mut iv = self.v;
-        increment(&mut iv);
-        let core = ctr::CtrCore::<Aes256Enc, ctr::flavors::Ctr128BE>::inner_iv_init(self.key.clone(), &iv.into());
-        let mut ctr = Ctr::from_core(core);
-        out.fill(0);
-        ctr.apply_keystream(out);
-        let blocks = out.len().div_ceil(BLOCK_LEN) as u128;
-        self.v = iv;
-        add_blocks(&mut self.v, blocks.saturating_sub(1));
-        iv.zeroize();
+        let mut counter = u128::from_be_bytes(self.v);
+        let (blocks, tail) = aes::Block::slice_as_chunks_mut(out);
+        for block in blocks.iter_mut() {
+            counter = counter.wrapping_add(1);
+            block.copy_from_slice(&counter.to_be_bytes());
+        }
+        self.key.encrypt_blocks(blocks);
+        if !tail.is_empty() {
+            counter = counter.wrapping_add(1);
+            let mut last = aes::Block::from(counter.to_be_bytes());
+            self.key.encrypt_block(&mut last);
+            tail.copy_from_slice(&last[..tail.len()]);
+            last.zeroize();
+        }
+        self.v = counter.to_be_bytes();
     }
 
     /// `CTR_DRBG_Update` (§10.2.1.2).
@@ -456,12 +455,15 @@ mod tests {
 
     #[test]
     fn counter_wraps_modulo_2_128() {
-        let mut v = [0xff; BLOCK_LEN];
-        increment(&mut v);
-        assert_eq!(v, [0; BLOCK_LEN]);
-        let mut v = [0; BLOCK_LEN];
-        add_blocks(&mut v, 0x1_0000_0000_0000_0001);
-        assert_eq!(&v[7..], &[1, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let mut d = CtrDrbgCore::instantiate(&[7u8; 48], &[], &[], true).unwrap();
+        d.v = [0xff; BLOCK_LEN];
+        let mut out = [0u8; 40];
+        d.keystream(&mut out);
+        // Blocks used V = 0, 1, 2 after the wrap.
+        assert_eq!(d.v, 2u128.to_be_bytes());
+        let mut block = aes::Block::from([0u8; 16]);
+        d.key.encrypt_block(&mut block);
+        assert_eq!(&out[..16], &block[..]);
     }
 
     #[test]

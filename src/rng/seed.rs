@@ -98,7 +98,9 @@ impl SeedPolicy {
     /// Raises the entropy requirements (they cannot go below 384 / 256 bits).
     pub fn with_requirements(mut self, instantiate_bits: usize, reseed_bits: usize) -> Result<Self> {
         if instantiate_bits < INSTANTIATE_BITS || reseed_bits < RESEED_BITS {
-            return Err(Error::InvalidInput("seed requirements cannot go below 384 bits (instantiate) and 256 (reseed)"));
+            return Err(Error::InvalidInput(
+                "seed requirements cannot go below 384 bits (instantiate) and 256 (reseed)",
+            ));
         }
         self.instantiate_bits = instantiate_bits;
         self.reseed_bits = reseed_bits;
@@ -123,7 +125,8 @@ impl SeedPolicy {
     /// Reads every source for `bits` of assessed entropy each and concatenates what the healthy ones
     /// delivered.
     pub fn gather(&mut self, bits: usize) -> Result<(SecretBytes, SeedReport)> {
-        let mut report = SeedReport { sources: Vec::new(), failures: Vec::new(), assessed_bits: 0, used_fallback: false };
+        let mut report =
+            SeedReport { sources: Vec::new(), failures: Vec::new(), assessed_bits: 0, used_fallback: false };
         let mut out = Vec::new();
         for source in &mut self.sources {
             match read_for(source.as_mut(), bits) {
