@@ -73,7 +73,7 @@ fn biased_source_trips_the_adaptive_proportion_test() {
         move |buf: &mut [u8]| {
             ideal(buf);
             for b in buf.iter_mut() {
-                *b = if i % 2 == 0 { 0 } else { (*b).max(1) };
+                *b = if i.is_multiple_of(2) { 0 } else { (*b).max(1) };
                 i += 1;
             }
         },
@@ -99,7 +99,7 @@ fn mildly_biased_source_with_an_honest_claim_passes() {
     for _ in 0..16 {
         ideal(&mut buf);
         for b in buf.iter_mut() {
-            *b = if i % 2 == 0 { 0 } else { (*b).max(1) };
+            *b = if i.is_multiple_of(2) { 0 } else { (*b).max(1) };
             i += 1;
         }
         t.feed(&buf).unwrap();
