@@ -23,9 +23,17 @@ pub struct SecretBytes(Box<[u8]>);
 pub type SharedSecret = SecretBytes;
 
 impl SecretBytes {
-    /// Takes ownership of `bytes` (no copy is made).
-    pub fn new(bytes: Vec<u8>) -> Self {
-        Self(bytes.into_boxed_slice())
+    /// Takes ownership of `bytes`. When the vector has spare capacity its contents are copied into an
+    /// exact-size buffer and the original allocation is zeroized (shrinking in place could otherwise leave
+    /// a stale copy behind).
+    pub fn new(mut bytes: Vec<u8>) -> Self {
+        if bytes.len() == bytes.capacity() {
+            Self(bytes.into_boxed_slice())
+        } else {
+            let exact = Self::from_slice(&bytes);
+            bytes.zeroize();
+            exact
+        }
     }
 
     /// Copies `bytes` into a new secret buffer.
