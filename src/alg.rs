@@ -136,12 +136,14 @@ define_ids! {
     /// AEAD id (IANA HPKE AEAD registry; qres private range for the legacy scheme).
     AeadId, AlgorithmKind::Aead, "AEAD",
     {
-        /// AES-128-GCM (named for HPKE interoperability; not implemented by the default backend).
+        /// AES-128-GCM (for HPKE interoperability; the envelope format uses AES-256-GCM).
         AES_128_GCM = 0x0001, "AES-128-GCM";
         /// AES-256-GCM.
         AES_256_GCM = 0x0002, "AES-256-GCM";
-        /// ChaCha20-Poly1305 (named for HPKE interoperability; not implemented by the default backend).
+        /// ChaCha20-Poly1305, RFC 8439 (for HPKE interoperability).
         CHACHA20_POLY1305 = 0x0003, "ChaCha20-Poly1305";
+        /// HPKE's export-only mode: no AEAD, only the secret exporter (RFC 9180 §5.3).
+        EXPORT_ONLY = 0xffff, "Export-only";
         /// AES-256-CBC with HMAC-SHA256, encrypt-then-MAC: the legacy scheme of the original proof of
         /// concept. Never a default.
         AES_256_CBC_HMAC_SHA256 = 0xfe01, "AES-256-CBC-HMAC-SHA256";
@@ -154,9 +156,9 @@ define_ids! {
     {
         /// HKDF with SHA-256, RFC 5869.
         HKDF_SHA256 = 0x0001, "HKDF-SHA256";
-        /// HKDF with SHA-384 (named only).
+        /// HKDF with SHA-384.
         HKDF_SHA384 = 0x0002, "HKDF-SHA384";
-        /// HKDF with SHA-512 (named only).
+        /// HKDF with SHA-512.
         HKDF_SHA512 = 0x0003, "HKDF-SHA512";
     }
 }

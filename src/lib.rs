@@ -57,6 +57,7 @@ pub mod alg;
 pub mod backend;
 pub mod error;
 pub mod hazmat;
+pub mod hpke;
 pub mod key_id;
 pub mod primitives;
 pub mod provider;

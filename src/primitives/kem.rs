@@ -56,7 +56,7 @@ pub struct Encapsulation {
 ///
 /// Implementations are `'static` values registered in a [`Provider`](crate::Provider). Methods that create
 /// keys take `&'static self` so the key can refer back to its implementation.
-pub trait Kem: Send + Sync + 'static {
+pub trait Kem: Any + Send + Sync + 'static {
     /// The algorithm id.
     fn id(&self) -> KemId;
 

@@ -1,21 +1,35 @@
-//! HKDF-SHA256 (RFC 5869) on RustCrypto's `hkdf`.
+//! HKDF-SHA256, HKDF-SHA384 and HKDF-SHA512 (RFC 5869) on RustCrypto's `hkdf` and `sha2`.
 
 use crate::alg::KdfId;
 use crate::error::{Error, Result};
 use crate::primitives::kdf::Kdf;
 use crate::secret::SecretBytes;
+use hmac::EagerHash;
+use sha2::Digest;
 
-const HASH_LEN: usize = 32;
+/// HKDF over the SHA-2 function `D`.
+pub struct RustCryptoHkdf<D> {
+    id: KdfId,
+    _digest: core::marker::PhantomData<fn() -> D>,
+}
 
 /// HKDF-SHA256.
-pub struct HkdfSha256;
+pub static HKDF_SHA256: RustCryptoHkdf<sha2::Sha256> =
+    RustCryptoHkdf { id: KdfId::HKDF_SHA256, _digest: core::marker::PhantomData };
+/// HKDF-SHA384.
+pub static HKDF_SHA384: RustCryptoHkdf<sha2::Sha384> =
+    RustCryptoHkdf { id: KdfId::HKDF_SHA384, _digest: core::marker::PhantomData };
+/// HKDF-SHA512.
+pub static HKDF_SHA512: RustCryptoHkdf<sha2::Sha512> =
+    RustCryptoHkdf { id: KdfId::HKDF_SHA512, _digest: core::marker::PhantomData };
 
-/// HKDF-SHA256.
-pub static HKDF_SHA256: HkdfSha256 = HkdfSha256;
-
-impl Kdf for HkdfSha256 {
+impl<D> Kdf for RustCryptoHkdf<D>
+where
+    D: EagerHash + Digest + Clone + Send + Sync + 'static,
+    hkdf::Hkdf<D>: Clone,
+{
     fn id(&self) -> KdfId {
-        KdfId::HKDF_SHA256
+        self.id
     }
 
     fn implementation(&self) -> &'static str {
@@ -23,11 +37,11 @@ impl Kdf for HkdfSha256 {
     }
 
     fn prk_len(&self) -> usize {
-        HASH_LEN
+        <D as Digest>::output_size()
     }
 
     fn extract(&self, salt: &[u8], ikm: &[&[u8]]) -> SecretBytes {
-        let mut ext = hkdf::HkdfExtract::<sha2::Sha256>::new(Some(salt));
+        let mut ext = hkdf::HkdfExtract::<D>::new(Some(salt));
         for part in ikm {
             ext.input_ikm(part);
         }
@@ -39,9 +53,9 @@ impl Kdf for HkdfSha256 {
         if out.len() > self.max_output_len() {
             return Err(Error::OutputTooLong { requested: out.len(), max: self.max_output_len() });
         }
-        let hk = hkdf::Hkdf::<sha2::Sha256>::from_prk(prk).map_err(|_| Error::LengthOutOfRange {
+        let hk = hkdf::Hkdf::<D>::from_prk(prk).map_err(|_| Error::LengthOutOfRange {
             what: "HKDF pseudorandom key",
-            min: HASH_LEN,
+            min: self.prk_len(),
             max: usize::MAX,
             actual: prk.len(),
         })?;
