@@ -166,6 +166,23 @@ pub enum Error {
         message: String,
     },
 
+    /// The input is not a qres envelope (its magic bytes differ).
+    #[error("not a qres envelope")]
+    NotAnEnvelope,
+
+    /// The envelope has a format version this implementation does not read.
+    #[error("unsupported envelope format version {0}")]
+    UnsupportedVersion(u8),
+
+    /// None of the given keys can open the envelope.
+    #[error("no matching key: the envelope is for {}; the keys given were {}", list_keys(.wanted), list_keys(.available))]
+    NoMatchingKey {
+        /// The (key id, key version) pairs the envelope lists.
+        wanted: Vec<(crate::KeyId, u32)>,
+        /// The (key id, key version) pairs that were tried.
+        available: Vec<(crate::KeyId, u32)>,
+    },
+
     /// A backend reported an internal failure that is not attributable to the inputs.
     #[error("backend failure: {0}")]
     Backend(&'static str),
@@ -173,6 +190,20 @@ pub enum Error {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+impl Error {
+    /// An [`Error::Io`] for `operation`.
+    pub(crate) fn io(operation: &'static str, e: &std::io::Error) -> Self {
+        Self::Io { operation, message: e.to_string() }
+    }
+}
+
+fn list_keys(keys: &[(crate::KeyId, u32)]) -> String {
+    if keys.is_empty() {
+        return "none".into();
+    }
+    keys.iter().map(|(id, v)| format!("{id} v{v}")).collect::<Vec<_>>().join(", ")
+}
 
 /// Checks that `actual == expected`, naming the input in the error.
 pub(crate) fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {

@@ -55,6 +55,7 @@
 
 pub mod alg;
 pub mod backend;
+pub mod envelope;
 pub mod error;
 pub mod hazmat;
 pub mod hpke;

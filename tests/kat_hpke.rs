@@ -75,7 +75,10 @@ fn run_file(file: &str, name: &str, passed: usize, skipped: usize) {
         for case in v.as_array().unwrap() {
             let label = format!(
                 "mode {} kem 0x{:04x} kdf 0x{:04x} aead 0x{:04x}",
-                case["mode"], case["kem_id"].as_u64().unwrap(), case["kdf_id"].as_u64().unwrap(), case["aead_id"].as_u64().unwrap()
+                case["mode"],
+                case["kem_id"].as_u64().unwrap(),
+                case["kdf_id"].as_u64().unwrap(),
+                case["aead_id"].as_u64().unwrap()
             );
             match run(&p, case) {
                 Ok(ok) => tally.check(ok, || label),

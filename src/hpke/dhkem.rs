@@ -109,7 +109,12 @@ impl DhKem {
     }
 
     /// `AuthDecap(enc, skR, pkS)`.
-    pub fn auth_decapsulate(&self, recipient: &KemSecretKey, enc: &[u8], sender: &KemPublicKey) -> Result<SharedSecret> {
+    pub fn auth_decapsulate(
+        &self,
+        recipient: &KemSecretKey,
+        enc: &[u8],
+        sender: &KemPublicKey,
+    ) -> Result<SharedSecret> {
         self.check_public(sender)?;
         let state = self.state(recipient)?;
         let pk_e = self.dh_public(enc)?;

@@ -36,7 +36,13 @@ pub fn labeled_expand(
 /// `SHAKE256.LabeledDerive(ikm, label, context, L)`: `SHAKE256(ikm || "HPKE-v1" || suite_id ||
 /// I2OSP(len(label), 2) || label || I2OSP(L, 2) || context, L)` (draft-ietf-hpke-pq), used by the ML-KEM and
 /// X-Wing `DeriveKeyPair`.
-pub fn shake256_labeled_derive(suite_id: &[u8], ikm: &[u8], label: &[u8], context: &[u8], len: usize) -> Result<SecretBytes> {
+pub fn shake256_labeled_derive(
+    suite_id: &[u8],
+    ikm: &[u8],
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+) -> Result<SecretBytes> {
     let label_len = u16::try_from(label.len()).map_err(|_| Error::InvalidInput("label too long"))?;
     let out_len = u16::try_from(len).map_err(|_| Error::OutputTooLong { requested: len, max: 65_535 })?;
     let mut x = Shake256::default();

@@ -222,7 +222,13 @@ impl Suite {
     }
 
     /// The key schedule (RFC 9180 §5.1) for `shared_secret`.
-    pub fn key_schedule(&self, mode: Mode, shared_secret: &[u8], info: &[u8], psk: Option<Psk<'_>>) -> Result<KeySchedule> {
+    pub fn key_schedule(
+        &self,
+        mode: Mode,
+        shared_secret: &[u8],
+        info: &[u8],
+        psk: Option<Psk<'_>>,
+    ) -> Result<KeySchedule> {
         let (psk_key, psk_id) = match psk {
             Some(p) => (p.key, p.id),
             None => (&[][..], &[][..]),
@@ -254,6 +260,17 @@ impl Suite {
         let mut exporter_secret = SecretBytes::zeroed(kdf.prk_len());
         labeled_expand(kdf, &suite, secret.as_bytes(), b"exp", &[&ksc], exporter_secret.as_mut_bytes())?;
         Ok(KeySchedule { mode, key_schedule_context: ksc, secret, key, base_nonce, exporter_secret })
+    }
+
+    /// A sender context from a key schedule computed with [`key_schedule`](Self::key_schedule) (for
+    /// protocols that encapsulate themselves and record intermediate values).
+    pub fn sender_context(&self, schedule: KeySchedule) -> Result<SenderContext> {
+        Ok(SenderContext(self.context(schedule)?))
+    }
+
+    /// A receiver context from a key schedule computed with [`key_schedule`](Self::key_schedule).
+    pub fn receiver_context(&self, schedule: KeySchedule) -> Result<ReceiverContext> {
+        Ok(ReceiverContext(self.context(schedule)?))
     }
 
     fn context(&self, schedule: KeySchedule) -> Result<Context> {
@@ -322,7 +339,12 @@ impl Suite {
     }
 
     /// The shared secret the receiver obtains from `enc` (for test vectors).
-    pub fn decapsulate(&self, enc: &[u8], recipient: &KemSecretKey, params: &ReceiverParams<'_>) -> Result<SharedSecret> {
+    pub fn decapsulate(
+        &self,
+        enc: &[u8],
+        recipient: &KemSecretKey,
+        params: &ReceiverParams<'_>,
+    ) -> Result<SharedSecret> {
         if recipient.algorithm() != self.kem.id() {
             return Err(Error::InvalidInput("the key's KEM is not the suite's KEM"));
         }
@@ -410,7 +432,14 @@ impl Context {
             return Err(Error::OutputTooLong { requested: len, max });
         }
         let mut out = SecretBytes::zeroed(len);
-        labeled_expand(self.kdf, &self.suite_id, self.exporter_secret.as_bytes(), b"sec", &[exporter_context], out.as_mut_bytes())?;
+        labeled_expand(
+            self.kdf,
+            &self.suite_id,
+            self.exporter_secret.as_bytes(),
+            b"sec",
+            &[exporter_context],
+            out.as_mut_bytes(),
+        )?;
         Ok(out)
     }
 }

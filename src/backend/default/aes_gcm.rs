@@ -25,8 +25,7 @@ pub struct RustCryptoAead<C> {
 }
 
 /// AES-128-GCM.
-pub static AES_128_GCM: RustCryptoAead<aes_gcm::Aes128Gcm> =
-    RustCryptoAead {
+pub static AES_128_GCM: RustCryptoAead<aes_gcm::Aes128Gcm> = RustCryptoAead {
     id: AeadId::AES_128_GCM,
     name: "AES-128-GCM key",
     nonce_name: "AES-128-GCM nonce",
@@ -34,8 +33,7 @@ pub static AES_128_GCM: RustCryptoAead<aes_gcm::Aes128Gcm> =
     _cipher: core::marker::PhantomData,
 };
 /// AES-256-GCM.
-pub static AES_256_GCM: RustCryptoAead<aes_gcm::Aes256Gcm> =
-    RustCryptoAead {
+pub static AES_256_GCM: RustCryptoAead<aes_gcm::Aes256Gcm> = RustCryptoAead {
     id: AeadId::AES_256_GCM,
     name: "AES-256-GCM key",
     nonce_name: "AES-256-GCM nonce",

@@ -1,0 +1,412 @@
+//! Building and unlocking headers, per-chunk payload protection, and single-shot [`seal`] / [`open`].
+
+use super::header::{self, FILE_KEY_LEN, Header, ParsedHeader, ResolvedSuite, Stanza};
+use super::schedule::{self, SIGNATURE_CONTEXT};
+use super::trace::{ChunkTrace, StanzaTrace, Trace};
+use super::{EnvelopeInfo, KeyLookup, OpenOptions, Opened, Recipient, SealOptions, fill_qne};
+use crate::alg::AeadId;
+use crate::error::{Error, Result};
+use crate::hpke::Mode;
+use crate::primitives::{AeadKey, SignInput, SigningKey, VerifyingKey};
+use crate::provider::Provider;
+use crate::random::{DynCryptoRng, random_secret};
+use crate::secret::SecretBytes;
+
+/// Per-envelope sealing state: the encoded header, the payload key, the chunk counter.
+pub(crate) struct Sealer<'a> {
+    pub(crate) header_bytes: Vec<u8>,
+    pub(crate) streamed: bool,
+    pub(crate) chunk_size: usize,
+    digest: [u8; 32],
+    payload: AeadKey,
+    legacy_iv: Option<[u8; 16]>,
+    signer: Option<&'a SigningKey>,
+    index: u128,
+    final_tag: Option<Vec<u8>>,
+    pub(crate) trace: Option<Box<Trace>>,
+}
+
+fn check_options(options: &SealOptions<'_>) -> Result<()> {
+    if options.payload_aead == AeadId::AES_256_CBC_HMAC_SHA256 && !options.allow_legacy {
+        return Err(Error::Unsupported("sealing with the legacy AES-256-CBC-HMAC-SHA256 scheme needs allow_legacy"));
+    }
+    if !header::payload_aead_allowed(options.payload_aead) {
+        return Err(Error::Unsupported("this AEAD is not allowed for envelope payloads"));
+    }
+    if options.payload_aead == AeadId::AES_256_CBC_HMAC_SHA256 && options.streamed {
+        return Err(Error::Unsupported("the legacy scheme cannot be streamed"));
+    }
+    if options.streamed && !(header::MIN_CHUNK_SIZE..=header::MAX_CHUNK_SIZE).contains(&options.chunk_size) {
+        return Err(Error::LengthOutOfRange {
+            what: "envelope chunk size",
+            min: header::MIN_CHUNK_SIZE as usize,
+            max: header::MAX_CHUNK_SIZE as usize,
+            actual: options.chunk_size as usize,
+        });
+    }
+    Ok(())
+}
+
+/// Draws the file key, wraps it to every recipient, writes and MACs the header.
+pub(crate) fn begin<'a>(
+    recipients: &[Recipient],
+    options: &SealOptions<'a>,
+    rng: &mut dyn DynCryptoRng,
+    mut trace: Option<Box<Trace>>,
+) -> Result<Sealer<'a>> {
+    check_options(options)?;
+    let first = recipients.first().ok_or(Error::LengthOutOfRange {
+        what: "envelope recipients",
+        min: 1,
+        max: header::MAX_RECIPIENTS,
+        actual: 0,
+    })?;
+    let kem = first.public_key.kem();
+    if !header::kem_allowed(kem.id()) {
+        return Err(Error::Unsupported("envelopes use X-Wing or ML-KEM recipients"));
+    }
+    if recipients.iter().any(|r| r.public_key.algorithm() != kem.id()) {
+        return Err(Error::InvalidInput("all recipients of an envelope must use the same KEM"));
+    }
+    let p = &options.provider;
+    let suite = ResolvedSuite {
+        kem,
+        kdf: p.kdf(options.kdf)?,
+        hpke_aead: p.aead(options.hpke_aead)?,
+        payload_aead: p.aead(options.payload_aead)?,
+        signature: options.signer.map(|s| s.scheme()),
+    };
+    let hpke = suite.hpke();
+    let file_key = random_secret(rng, FILE_KEY_LEN)?;
+    let mut stanzas = Vec::with_capacity(recipients.len());
+    for r in recipients {
+        let key_id = r.public_key.key_id();
+        let ikm_e = random_secret(rng, kem.sizes().encapsulation_randomness)?;
+        let encapsulated = kem.encapsulate_derand(&r.public_key, ikm_e.as_bytes())?;
+        let ks = hpke.key_schedule(Mode::Base, encapsulated.shared_secret.as_bytes(), schedule::STANZA_INFO, None)?;
+        let mut st = trace.as_ref().map(|_| StanzaTrace {
+            ikm_e: ikm_e.as_bytes().to_vec(),
+            shared_secret: encapsulated.shared_secret.as_bytes().to_vec(),
+            key: ks.key.as_bytes().to_vec(),
+            base_nonce: ks.base_nonce.as_bytes().to_vec(),
+            exporter_secret: ks.exporter_secret.as_bytes().to_vec(),
+            ..Default::default()
+        });
+        let wrapped_key =
+            hpke.sender_context(ks)?.seal(&schedule::stanza_aad(&key_id, r.key_version), file_key.as_bytes())?;
+        if let (Some(st), Some(t)) = (st.as_mut(), trace.as_mut()) {
+            st.enc = encapsulated.ciphertext.clone();
+            st.wrapped_key = wrapped_key.clone();
+            t.stanzas.push(st.clone());
+        }
+        stanzas.push(Stanza { key_id, key_version: r.key_version, enc: encapsulated.ciphertext, wrapped_key });
+    }
+    let qne = fill_qne(&options.qne, options.qne_len)?;
+    let header = Header {
+        streamed: options.streamed,
+        kem: kem.id(),
+        kdf: options.kdf,
+        hpke_aead: options.hpke_aead,
+        payload_aead: options.payload_aead,
+        chunk_size: if options.streamed { options.chunk_size } else { 0 },
+        qne,
+        signer: options.signer.map(|s| (s.algorithm(), s.key_id())),
+        stanzas,
+    };
+    let without_mac = header.encode_without_mac()?;
+    let prk = schedule::prk(suite.kdf, file_key.as_bytes());
+    let mac_key = schedule::mac_key(suite.kdf, prk.as_bytes())?;
+    let mac = schedule::header_mac(mac_key.as_bytes(), &without_mac);
+    let digest = schedule::header_digest(&without_mac, &mac);
+    let (payload, legacy_iv, payload_key) = payload_cipher(&suite, prk.as_bytes(), &digest)?;
+    if let Some(t) = trace.as_mut() {
+        t.file_key = file_key.as_bytes().to_vec();
+        t.qne = header.qne.clone();
+        t.prk = prk.as_bytes().to_vec();
+        t.mac_key = mac_key.as_bytes().to_vec();
+        t.header_without_mac = without_mac.clone();
+        t.header_mac = mac.to_vec();
+        t.header_digest = digest.to_vec();
+        t.payload_key = payload_key.as_bytes().to_vec();
+    }
+    let mut header_bytes = without_mac;
+    header_bytes.extend_from_slice(&mac);
+    Ok(Sealer {
+        header_bytes,
+        streamed: options.streamed,
+        chunk_size: options.chunk_size as usize,
+        digest,
+        payload,
+        legacy_iv,
+        signer: options.signer,
+        index: 0,
+        final_tag: None,
+        trace,
+    })
+}
+
+/// The payload AEAD key (and the legacy IV) for a header digest.
+fn payload_cipher(
+    suite: &ResolvedSuite,
+    prk: &[u8],
+    digest: &[u8; 32],
+) -> Result<(AeadKey, Option<[u8; 16]>, SecretBytes)> {
+    let key = schedule::payload_key(suite.kdf, prk, digest, suite.payload_aead.key_len())?;
+    let aead = suite.payload_aead.new_key(key.as_bytes())?;
+    let iv = if suite.payload_aead.id() == AeadId::AES_256_CBC_HMAC_SHA256 {
+        Some(schedule::legacy_iv(suite.kdf, prk, digest)?)
+    } else {
+        None
+    };
+    Ok((aead, iv, key))
+}
+
+impl Sealer<'_> {
+    fn nonce(&self, last: bool) -> Vec<u8> {
+        match self.legacy_iv {
+            Some(iv) => iv.to_vec(),
+            None => schedule::chunk_nonce(self.index, last).to_vec(),
+        }
+    }
+
+    /// Encrypts the next chunk in place (appending its tag).
+    pub(crate) fn seal_chunk(&mut self, buf: &mut Vec<u8>, last: bool) -> Result<()> {
+        if self.final_tag.is_some() || self.index > schedule::MAX_CHUNK_INDEX {
+            return Err(Error::InvalidInput("envelope payload already finished or too long"));
+        }
+        let nonce = self.nonce(last);
+        self.payload.seal_in_place(&nonce, &self.digest, buf)?;
+        if let Some(t) = self.trace.as_mut() {
+            t.chunks.push(ChunkTrace { nonce: nonce.clone(), last, ciphertext: buf.clone() });
+        }
+        self.index += 1;
+        if last {
+            let tag_len = self.payload.aead().tag_len();
+            self.final_tag = Some(buf[buf.len() - tag_len..].to_vec());
+        }
+        Ok(())
+    }
+
+    /// The trailer: the sender's signature over `header_digest || final_tag`, or nothing.
+    pub(crate) fn trailer(&mut self, rng: &mut dyn DynCryptoRng) -> Result<Vec<u8>> {
+        let Some(signer) = self.signer else { return Ok(Vec::new()) };
+        let tag = self.final_tag.as_ref().ok_or(Error::InvalidInput("the payload has not been finished"))?;
+        let mut message = self.digest.to_vec();
+        message.extend_from_slice(tag);
+        let sig =
+            signer.scheme().sign(signer, SignInput::Pure { message: &message, context: SIGNATURE_CONTEXT }, rng)?;
+        if let Some(t) = self.trace.as_mut() {
+            t.signature_input = message;
+            t.signature = sig.as_bytes().to_vec();
+        }
+        Ok(sig.into_bytes())
+    }
+}
+
+/// Per-envelope opening state.
+pub(crate) struct Opener<'a> {
+    pub(crate) header: Header,
+    pub(crate) trailer_len: usize,
+    pub(crate) chunk_size: usize,
+    digest: [u8; 32],
+    payload: AeadKey,
+    legacy_iv: Option<[u8; 16]>,
+    signature: Option<&'static dyn crate::primitives::SignatureScheme>,
+    verify: Option<&'a VerifyingKey>,
+    index: u128,
+    final_tag: Option<Vec<u8>>,
+    pub(crate) verified: bool,
+}
+
+/// Finds the stanza for one of `keys`, unwraps the file key, checks the header MAC.
+pub(crate) fn unlock<'a, K: KeyLookup + ?Sized>(
+    parsed: ParsedHeader,
+    keys: &K,
+    options: &OpenOptions<'a>,
+) -> Result<Opener<'a>> {
+    let ParsedHeader { header, suite, without_mac, mac } = parsed;
+    if let Some(vk) = options.verify_sender {
+        match header.signer {
+            None => return Err(Error::InvalidInput("the envelope carries no sender signature")),
+            Some((alg, key_id)) if alg != vk.algorithm() || key_id != vk.key_id() => {
+                return Err(Error::InvalidInput("the envelope was signed by a different key than the one given"));
+            }
+            Some(_) => {}
+        }
+    }
+    let hpke = suite.hpke();
+    let mut candidates =
+        header.stanzas.iter().filter_map(|s| keys.lookup(&s.key_id, s.key_version).map(|k| (s, k))).peekable();
+    if candidates.peek().is_none() {
+        return Err(Error::NoMatchingKey {
+            wanted: header.stanzas.iter().map(|s| (s.key_id, s.key_version)).collect(),
+            available: keys.available(),
+        });
+    }
+    let mut file_key = None;
+    for (stanza, key) in candidates {
+        if key.algorithm() != suite.kem.id() {
+            continue;
+        }
+        let Ok(shared) = key.decapsulate(&stanza.enc) else { continue };
+        let ks = hpke.key_schedule(Mode::Base, shared.as_bytes(), schedule::STANZA_INFO, None)?;
+        let mut ctx = hpke.receiver_context(ks)?;
+        if let Ok(fk) = ctx.open(&schedule::stanza_aad(&stanza.key_id, stanza.key_version), &stanza.wrapped_key) {
+            file_key = Some(SecretBytes::new(fk));
+            break;
+        }
+    }
+    let file_key = file_key.ok_or(Error::AuthenticationFailed)?;
+    let prk = schedule::prk(suite.kdf, file_key.as_bytes());
+    let mac_key = schedule::mac_key(suite.kdf, prk.as_bytes())?;
+    if !schedule::verify_header_mac(mac_key.as_bytes(), &without_mac, &mac) {
+        return Err(Error::AuthenticationFailed);
+    }
+    let digest = schedule::header_digest(&without_mac, &mac);
+    let (payload, legacy_iv, _) = payload_cipher(&suite, prk.as_bytes(), &digest)?;
+    Ok(Opener {
+        trailer_len: suite.signature.map_or(0, |s| s.sizes().signature),
+        chunk_size: header.chunk_size as usize,
+        header,
+        digest,
+        payload,
+        legacy_iv,
+        signature: suite.signature,
+        verify: options.verify_sender,
+        index: 0,
+        final_tag: None,
+        verified: false,
+    })
+}
+
+impl Opener<'_> {
+    /// Ciphertext length of a full chunk.
+    pub(crate) fn chunk_ciphertext_len(&self) -> usize {
+        self.chunk_size + self.payload.aead().tag_len()
+    }
+
+    /// Decrypts the next chunk in place (removing its tag).
+    pub(crate) fn open_chunk(&mut self, buf: &mut Vec<u8>, last: bool) -> Result<()> {
+        let tag_len = self.payload.aead().tag_len();
+        if self.final_tag.is_some() || buf.len() < tag_len || (last && self.index > 0 && buf.len() == tag_len) {
+            // Chunks after the final one, chunks shorter than a tag, and empty final chunks (other than an
+            // empty payload's only chunk) are invalid.
+            return Err(Error::AuthenticationFailed);
+        }
+        let tag = buf[buf.len() - tag_len..].to_vec();
+        let nonce = match self.legacy_iv {
+            Some(iv) => iv.to_vec(),
+            None => schedule::chunk_nonce(self.index, last).to_vec(),
+        };
+        self.payload.open_in_place(&nonce, &self.digest, buf)?;
+        self.index += 1;
+        if last {
+            self.final_tag = Some(tag);
+        }
+        Ok(())
+    }
+
+    /// Checks the trailer (after the final chunk): its length always, its signature when requested.
+    pub(crate) fn finish(&mut self, trailer: &[u8]) -> Result<()> {
+        let tag = self.final_tag.as_ref().ok_or(Error::AuthenticationFailed)?;
+        if trailer.len() != self.trailer_len {
+            return Err(Error::AuthenticationFailed);
+        }
+        if let (Some(vk), Some(_)) = (self.verify, self.signature) {
+            let mut message = self.digest.to_vec();
+            message.extend_from_slice(tag);
+            vk.verify(&message, SIGNATURE_CONTEXT, trailer)?;
+            self.verified = true;
+        }
+        Ok(())
+    }
+}
+
+/// Seals `plaintext` to `recipients`.
+pub fn seal(
+    recipients: &[Recipient],
+    plaintext: &[u8],
+    options: &SealOptions<'_>,
+    rng: &mut dyn DynCryptoRng,
+) -> Result<Vec<u8>> {
+    seal_inner(recipients, plaintext, options, rng, None).map(|(out, _)| out)
+}
+
+/// [`seal`] that also returns every intermediate value (see [`Trace`]). Hazardous: for test vectors only.
+pub fn seal_with_rng_trace(
+    recipients: &[Recipient],
+    plaintext: &[u8],
+    options: &SealOptions<'_>,
+    rng: &mut dyn DynCryptoRng,
+) -> Result<(Vec<u8>, Trace)> {
+    let (out, trace) = seal_inner(recipients, plaintext, options, rng, Some(Box::default()))?;
+    Ok((out, *trace.expect("trace requested")))
+}
+
+fn seal_inner(
+    recipients: &[Recipient],
+    plaintext: &[u8],
+    options: &SealOptions<'_>,
+    rng: &mut dyn DynCryptoRng,
+    trace: Option<Box<Trace>>,
+) -> Result<(Vec<u8>, Option<Box<Trace>>)> {
+    let mut sealer = begin(recipients, options, rng, trace)?;
+    let mut out = sealer.header_bytes.clone();
+    if sealer.streamed {
+        let size = sealer.chunk_size;
+        let mut chunks = plaintext.chunks(size).peekable();
+        if chunks.peek().is_none() {
+            let mut buf = Vec::with_capacity(16);
+            sealer.seal_chunk(&mut buf, true)?;
+            out.extend_from_slice(&buf);
+        }
+        while let Some(chunk) = chunks.next() {
+            let mut buf = Vec::with_capacity(size + 16);
+            buf.extend_from_slice(chunk);
+            sealer.seal_chunk(&mut buf, chunks.peek().is_none())?;
+            out.extend_from_slice(&buf);
+        }
+    } else {
+        let mut buf = Vec::with_capacity(plaintext.len() + 48);
+        buf.extend_from_slice(plaintext);
+        sealer.seal_chunk(&mut buf, true)?;
+        out.extend_from_slice(&buf);
+    }
+    out.extend_from_slice(&sealer.trailer(rng)?);
+    Ok((out, sealer.trace.take()))
+}
+
+/// Opens an envelope held in memory with one of `keys`.
+pub fn open<K: KeyLookup + ?Sized>(envelope: &[u8], keys: &K, options: &OpenOptions<'_>) -> Result<Opened> {
+    let mut input = envelope;
+    let parsed = header::parse(&mut input, &options.provider)?;
+    let mut opener = unlock(parsed, keys, options)?;
+    let rest = input;
+    let payload_len = rest.len().checked_sub(opener.trailer_len).ok_or(Error::AuthenticationFailed)?;
+    let (payload, trailer) = rest.split_at(payload_len);
+    let mut plaintext = Vec::with_capacity(payload.len());
+    if opener.header.streamed {
+        let chunk_len = opener.chunk_ciphertext_len();
+        let mut chunks = payload.chunks(chunk_len).peekable();
+        if chunks.peek().is_none() {
+            return Err(Error::AuthenticationFailed);
+        }
+        while let Some(chunk) = chunks.next() {
+            let mut buf = chunk.to_vec();
+            opener.open_chunk(&mut buf, chunks.peek().is_none())?;
+            plaintext.extend_from_slice(&buf);
+        }
+    } else {
+        let mut buf = payload.to_vec();
+        opener.open_chunk(&mut buf, true)?;
+        plaintext = buf;
+    }
+    opener.finish(trailer)?;
+    let qne = opener.header.qne.clone();
+    Ok(Opened { plaintext, qne, info: EnvelopeInfo { header: opener.header, sender_verified: opener.verified } })
+}
+
+/// [`open`] with an explicit provider and no sender verification.
+pub fn open_with_provider<K: KeyLookup + ?Sized>(envelope: &[u8], keys: &K, provider: &Provider) -> Result<Opened> {
+    open(envelope, keys, &OpenOptions { provider: provider.clone(), verify_sender: None })
+}
