@@ -337,3 +337,30 @@ fn unknown_version_and_suite_are_distinct_errors() {
         Error::NotAnEnvelope
     );
 }
+
+/// A recipient knows the file key, hence the payload key. Replacing a non-final chunk with another valid
+/// chunk leaves the final tag unchanged: a signature over only the final tag would still verify. The
+/// signature covers the whole payload, so the forgery is caught (FORMAT.md, "Trailer").
+#[test]
+fn a_recipient_cannot_forge_a_signed_message() {
+    let p = default_provider();
+    let (a, b) = (key(KemId::X_WING, 1), key(KemId::X_WING, 2));
+    let to = [Recipient::from(a.public_key().clone()), Recipient::from(b.public_key().clone())];
+    let signer = p.signature(SignatureId::ML_DSA_65).unwrap().key_pair_from_seed(&[5; 32]).unwrap();
+    let options = SealOptions { signer: Some(&signer), ..streamed(1024) };
+    let msg = vec![b'A'; 3000];
+    let (sealed, trace) = envelope::seal_with_rng_trace(&to, &msg, &options, &mut OsRng).unwrap();
+    // Recipient `a` re-encrypts chunk 0 with a message of its choosing under the real payload key.
+    let aead = p.aead(AeadId::AES_256_GCM).unwrap().new_key(&trace.payload_key).unwrap();
+    let forged_chunk = aead.seal(&trace.chunks[0].nonce, &trace.header_digest, &vec![b'F'; 1024]).unwrap();
+    let header_len = trace.header_without_mac.len() + 32;
+    let mut forged = sealed.clone();
+    forged[header_len..header_len + 1040].copy_from_slice(&forged_chunk);
+    // Without sender verification the forged envelope decrypts (recipients share the file key) ...
+    let opened = envelope::open(&forged, &b, &OpenOptions::default()).unwrap();
+    assert_eq!(&opened.plaintext[..4], b"FFFF");
+    // ... but it cannot pass as the sender's message.
+    let verify = OpenOptions { verify_sender: Some(signer.verifying_key()), ..OpenOptions::default() };
+    assert_eq!(envelope::open(&forged, &b, &verify).unwrap_err(), Error::AuthenticationFailed);
+    assert_eq!(envelope::open(&sealed, &b, &verify).unwrap().plaintext, msg);
+}

@@ -56,7 +56,10 @@ struct Case {
     description: &'static str,
     kem: KemId,
     recipients: Vec<(u8, u32)>,
-    signer: Option<u8>,
+    signer: Option<(SignatureId, u8)>,
+    kdf: KdfId,
+    hpke_aead: AeadId,
+    qne_len: usize,
     payload_aead: AeadId,
     streamed: bool,
     chunk_size: u32,
@@ -70,6 +73,9 @@ fn cases() -> Vec<Case> {
         kem,
         recipients: vec![(1, 0)],
         signer: None,
+        kdf: KdfId::HKDF_SHA256,
+        hpke_aead: AeadId::AES_256_GCM,
+        qne_len: 32,
         payload_aead: AeadId::AES_256_GCM,
         streamed: false,
         chunk_size: 0,
@@ -82,21 +88,78 @@ fn cases() -> Vec<Case> {
             streamed: true,
             chunk_size: 1024,
             plaintext_len: 2500,
-            ..base("xwing-two-recipients-streamed", "X-Wing, two recipients with key versions 1 and 2, three 1 KiB chunks", KemId::X_WING)
+            ..base(
+                "xwing-two-recipients-streamed",
+                "X-Wing, two recipients with key versions 1 and 2, three 1 KiB chunks",
+                KemId::X_WING,
+            )
         },
         Case {
             streamed: true,
             chunk_size: 1024,
             plaintext_len: 0,
-            ..base("mlkem768-streamed-empty", "ML-KEM-768, streamed empty plaintext (one empty final chunk)", KemId::ML_KEM_768)
+            ..base(
+                "mlkem768-streamed-empty",
+                "ML-KEM-768, streamed empty plaintext (one empty final chunk)",
+                KemId::ML_KEM_768,
+            )
         },
         Case {
-            signer: Some(7),
+            signer: Some((SignatureId::ML_DSA_65, 7)),
             ..base("xwing-signed", "X-Wing with an ML-DSA-65 sender signature in the trailer", KemId::X_WING)
         },
         Case {
+            signer: Some((SignatureId::ML_DSA_65, 8)),
+            streamed: true,
+            chunk_size: 1024,
+            plaintext_len: 2048,
+            ..base(
+                "xwing-signed-streamed-exact",
+                "X-Wing, ML-DSA-65 signed, streamed, plaintext an exact multiple of the chunk size",
+                KemId::X_WING,
+            )
+        },
+        Case {
+            signer: Some((SignatureId::ML_DSA_87, 9)),
             payload_aead: AeadId::AES_256_CBC_HMAC_SHA256,
-            ..base("mlkem1024-legacy", "ML-KEM-1024 with the legacy AES-256-CBC-HMAC-SHA256 payload", KemId::ML_KEM_1024)
+            ..base(
+                "mlkem1024-legacy-signed",
+                "ML-KEM-1024, legacy payload, ML-DSA-87 signed (32-byte legacy tag)",
+                KemId::ML_KEM_1024,
+            )
+        },
+        Case {
+            kdf: KdfId::HKDF_SHA384,
+            hpke_aead: AeadId::CHACHA20_POLY1305,
+            payload_aead: AeadId::CHACHA20_POLY1305,
+            qne_len: 0,
+            streamed: true,
+            chunk_size: 1024,
+            plaintext_len: 1500,
+            ..base(
+                "mlkem768-sha384-chacha-empty-qne",
+                "ML-KEM-768, HKDF-SHA384, ChaCha20-Poly1305 stanzas and streamed payload, empty QNE",
+                KemId::ML_KEM_768,
+            )
+        },
+        Case {
+            kdf: KdfId::HKDF_SHA512,
+            hpke_aead: AeadId::AES_128_GCM,
+            signer: Some((SignatureId::ML_DSA_44, 10)),
+            recipients: vec![(4, 3), (4, 5)],
+            ..base(
+                "mlkem512-sha512-aes128-two-stanzas-same-key",
+                "ML-KEM-512, HKDF-SHA512, AES-128-GCM stanzas, the same key at two versions, ML-DSA-44 signed",
+                KemId::ML_KEM_512,
+            )
+        },
+        Case {
+            payload_aead: AeadId::AES_256_CBC_HMAC_SHA256,
+            ..base(
+                "mlkem1024-legacy",
+                "ML-KEM-1024 with the legacy AES-256-CBC-HMAC-SHA256 payload",
+                KemId::ML_KEM_1024,
+            )
         },
         Case {
             payload_aead: AeadId::CHACHA20_POLY1305,
@@ -112,18 +175,26 @@ fn hex(b: &[u8]) -> Value {
 fn generate(case: &Case) -> Value {
     let p = default_provider();
     let kem = p.kem(case.kem).unwrap();
+    // Seeds with distinct bytes (so that, e.g., ML-KEM's d and z differ).
+    let seed_of = |s: u8, len: usize| -> Vec<u8> {
+        (0..len).map(|i| s.wrapping_mul(31).wrapping_add((i as u8).wrapping_mul(7))).collect()
+    };
     let keys: Vec<_> = case
         .recipients
         .iter()
-        .map(|&(seed, version)| (vec![seed; kem.sizes().seed], version, kem.key_pair_from_seed(&vec![seed; kem.sizes().seed]).unwrap()))
+        .map(|&(seed, version)| {
+            let seed = seed_of(seed, kem.sizes().seed);
+            let key = kem.key_pair_from_seed(&seed).unwrap();
+            (seed, version, key)
+        })
         .collect();
     let recipients: Vec<Recipient> = keys.iter().map(|(_, v, k)| Recipient::new(k.public_key().clone(), *v)).collect();
-    let signer = case.signer.map(|s| p.signature(SignatureId::ML_DSA_65).unwrap().key_pair_from_seed(&[s; 32]).unwrap());
-    let qne: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+    let signer = case.signer.map(|(alg, s)| p.signature(alg).unwrap().key_pair_from_seed(&seed_of(s, 32)).unwrap());
+    let qne: Vec<u8> = (0..case.qne_len as u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
     let plaintext: Vec<u8> = (0..case.plaintext_len).map(|i| (i % 251) as u8).collect();
     let options = SealOptions {
-        kdf: KdfId::HKDF_SHA256,
-        hpke_aead: AeadId::AES_256_GCM,
+        kdf: case.kdf,
+        hpke_aead: case.hpke_aead,
         payload_aead: case.payload_aead,
         allow_legacy: true,
         streamed: case.streamed,
@@ -138,7 +209,12 @@ fn generate(case: &Case) -> Value {
     // The envelope opens for every recipient, and the signature verifies.
     for (_, version, k) in &keys {
         let open = OpenOptions { verify_sender: signer.as_ref().map(|s| s.verifying_key()), ..OpenOptions::default() };
-        let opened = envelope::open(&sealed, &vec![(*version, kem.key_pair_from_seed(k.seed().unwrap().as_bytes()).unwrap())], &open).unwrap();
+        let opened = envelope::open(
+            &sealed,
+            &vec![(*version, kem.key_pair_from_seed(k.seed().unwrap().as_bytes()).unwrap())],
+            &open,
+        )
+        .unwrap();
         assert_eq!(opened.plaintext, plaintext);
         assert_eq!(opened.qne, qne);
         assert_eq!(opened.info.sender_verified, signer.is_some());
@@ -149,8 +225,8 @@ fn generate(case: &Case) -> Value {
         "format": "qres envelope v1 (FORMAT.md)",
         "inputs": {
             "kem_id": case.kem.value(),
-            "kdf_id": KdfId::HKDF_SHA256.value(),
-            "hpke_aead_id": AeadId::AES_256_GCM.value(),
+            "kdf_id": case.kdf.value(),
+            "hpke_aead_id": case.hpke_aead.value(),
             "payload_aead_id": case.payload_aead.value(),
             "streamed": case.streamed,
             "chunk_size": if case.streamed { case.chunk_size } else { 0 },
@@ -169,7 +245,7 @@ fn generate(case: &Case) -> Value {
             "qne": hex(&qne),
             "plaintext": hex(&plaintext),
             "randomness": hex(&rng.drawn),
-            "randomness_use": "in order: file_key (32 bytes), then each stanza's encapsulation randomness (ikmE: 64 bytes for X-Wing, 32 for ML-KEM), then the ML-DSA signing randomness rnd (32 bytes) for signed envelopes",
+            "randomness_use": "in order: file_key (32 bytes), then each stanza's encapsulation randomness (64 bytes for X-Wing, 32 for ML-KEM), then the ML-DSA signing randomness rnd (32 bytes) for signed envelopes",
         },
         "intermediates": {
             "file_key": hex(&t.file_key),
@@ -219,5 +295,5 @@ fn envelope_vectors_are_reproduced() {
         checked += 1;
     }
     println!("envelope vectors reproduced: {checked}");
-    assert_eq!(checked, 6);
+    assert_eq!(checked, 10);
 }

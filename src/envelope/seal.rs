@@ -11,6 +11,7 @@ use crate::primitives::{AeadKey, SignInput, SigningKey, VerifyingKey};
 use crate::provider::Provider;
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
+use sha2::{Digest, Sha256};
 
 /// Per-envelope sealing state: the encoded header, the payload key, the chunk counter.
 pub(crate) struct Sealer<'a> {
@@ -22,7 +23,8 @@ pub(crate) struct Sealer<'a> {
     legacy_iv: Option<[u8; 16]>,
     signer: Option<&'a SigningKey>,
     index: u128,
-    final_tag: Option<Vec<u8>>,
+    finished: bool,
+    payload_hash: Sha256,
     pub(crate) trace: Option<Box<Trace>>,
 }
 
@@ -140,7 +142,8 @@ pub(crate) fn begin<'a>(
         legacy_iv,
         signer: options.signer,
         index: 0,
-        final_tag: None,
+        finished: false,
+        payload_hash: Sha256::new(),
         trace,
     })
 }
@@ -171,7 +174,7 @@ impl Sealer<'_> {
 
     /// Encrypts the next chunk in place (appending its tag).
     pub(crate) fn seal_chunk(&mut self, buf: &mut Vec<u8>, last: bool) -> Result<()> {
-        if self.final_tag.is_some() || self.index > schedule::MAX_CHUNK_INDEX {
+        if self.finished || self.index > schedule::MAX_CHUNK_INDEX {
             return Err(Error::InvalidInput("envelope payload already finished or too long"));
         }
         let nonce = self.nonce(last);
@@ -179,20 +182,20 @@ impl Sealer<'_> {
         if let Some(t) = self.trace.as_mut() {
             t.chunks.push(ChunkTrace { nonce: nonce.clone(), last, ciphertext: buf.clone() });
         }
+        self.payload_hash.update(&buf);
         self.index += 1;
-        if last {
-            let tag_len = self.payload.aead().tag_len();
-            self.final_tag = Some(buf[buf.len() - tag_len..].to_vec());
-        }
+        self.finished = last;
         Ok(())
     }
 
-    /// The trailer: the sender's signature over `header_digest || final_tag`, or nothing.
+    /// The trailer: the sender's signature over `header_digest || SHA-256(payload)`, or nothing.
     pub(crate) fn trailer(&mut self, rng: &mut dyn DynCryptoRng) -> Result<Vec<u8>> {
         let Some(signer) = self.signer else { return Ok(Vec::new()) };
-        let tag = self.final_tag.as_ref().ok_or(Error::InvalidInput("the payload has not been finished"))?;
+        if !self.finished {
+            return Err(Error::InvalidInput("the payload has not been finished"));
+        }
         let mut message = self.digest.to_vec();
-        message.extend_from_slice(tag);
+        message.extend_from_slice(&self.payload_hash.clone().finalize());
         let sig =
             signer.scheme().sign(signer, SignInput::Pure { message: &message, context: SIGNATURE_CONTEXT }, rng)?;
         if let Some(t) = self.trace.as_mut() {
@@ -214,7 +217,8 @@ pub(crate) struct Opener<'a> {
     signature: Option<&'static dyn crate::primitives::SignatureScheme>,
     verify: Option<&'a VerifyingKey>,
     index: u128,
-    final_tag: Option<Vec<u8>>,
+    finished: bool,
+    payload_hash: Sha256,
     pub(crate) verified: bool,
 }
 
@@ -274,7 +278,8 @@ pub(crate) fn unlock<'a, K: KeyLookup + ?Sized>(
         signature: suite.signature,
         verify: options.verify_sender,
         index: 0,
-        final_tag: None,
+        finished: false,
+        payload_hash: Sha256::new(),
         verified: false,
     })
 }
@@ -288,33 +293,33 @@ impl Opener<'_> {
     /// Decrypts the next chunk in place (removing its tag).
     pub(crate) fn open_chunk(&mut self, buf: &mut Vec<u8>, last: bool) -> Result<()> {
         let tag_len = self.payload.aead().tag_len();
-        if self.final_tag.is_some() || buf.len() < tag_len || (last && self.index > 0 && buf.len() == tag_len) {
+        if self.finished || buf.len() < tag_len || (last && self.index > 0 && buf.len() == tag_len) {
             // Chunks after the final one, chunks shorter than a tag, and empty final chunks (other than an
             // empty payload's only chunk) are invalid.
             return Err(Error::AuthenticationFailed);
         }
-        let tag = buf[buf.len() - tag_len..].to_vec();
+        if self.verify.is_some() {
+            self.payload_hash.update(&buf);
+        }
         let nonce = match self.legacy_iv {
             Some(iv) => iv.to_vec(),
             None => schedule::chunk_nonce(self.index, last).to_vec(),
         };
         self.payload.open_in_place(&nonce, &self.digest, buf)?;
         self.index += 1;
-        if last {
-            self.final_tag = Some(tag);
-        }
+        self.finished = last;
         Ok(())
     }
 
-    /// Checks the trailer (after the final chunk): its length always, its signature when requested.
+    /// Checks the trailer (after the final chunk): its length always, its signature over
+    /// `header_digest || SHA-256(payload)` when requested.
     pub(crate) fn finish(&mut self, trailer: &[u8]) -> Result<()> {
-        let tag = self.final_tag.as_ref().ok_or(Error::AuthenticationFailed)?;
-        if trailer.len() != self.trailer_len {
+        if !self.finished || trailer.len() != self.trailer_len {
             return Err(Error::AuthenticationFailed);
         }
         if let (Some(vk), Some(_)) = (self.verify, self.signature) {
             let mut message = self.digest.to_vec();
-            message.extend_from_slice(tag);
+            message.extend_from_slice(&self.payload_hash.clone().finalize());
             vk.verify(&message, SIGNATURE_CONTEXT, trailer)?;
             self.verified = true;
         }

@@ -56,7 +56,7 @@ pub struct Trace {
     pub payload_key: Vec<u8>,
     /// The payload chunks.
     pub chunks: Vec<ChunkTrace>,
-    /// The signed message `header_digest || final_tag` (signed envelopes).
+    /// The signed message `header_digest || SHA-256(payload)` (signed envelopes).
     pub signature_input: Vec<u8>,
     /// The signature (signed envelopes).
     pub signature: Vec<u8>,

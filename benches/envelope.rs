@@ -1,0 +1,120 @@
+//! Envelopes side by side with rust-hpke (DESIGN 5; figures in BENCHMARKS.md).
+//!
+//! `cargo bench --bench envelope`: seal+open of 1 KiB and 1 MiB, single-shot, X-Wing + HKDF-SHA256 +
+//! AES-256-GCM, for (a) a qres envelope, (b) qres's HPKE single-shot, (c) the `hpke` crate's single-shot;
+//! the X-Wing encapsulation + decapsulation alone (to compute the envelope's own overhead); and streaming
+//! throughput of the envelope writer and reader on 64 MiB.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use hpke::{Kem as _, OpModeR, OpModeS};
+use qres::envelope::{self, EnvelopeReader, EnvelopeWriter, OpenOptions, Recipient, SealOptions};
+use qres::hpke::{ReceiverParams, SenderParams, Suite};
+use qres::{KemId, OsRng, default_provider};
+use std::io::{Read, Write};
+use std::time::Duration;
+
+fn seal_open(c: &mut Criterion) {
+    let p = default_provider();
+    let sk = p.kem(KemId::X_WING).unwrap().generate(&mut OsRng).unwrap();
+    let to = [Recipient::from(sk.public_key().clone())];
+    let suite = Suite::default_pq(&p).unwrap();
+    let (their_sk, their_pk) = hpke::kem::XWing::gen_keypair();
+    let mut g = c.benchmark_group("seal+open X-Wing AES-256-GCM");
+    for size in [1024usize, 1 << 20] {
+        let label = if size == 1024 { "1KiB" } else { "1MiB" };
+        let msg = vec![0x42u8; size];
+        g.throughput(Throughput::Bytes(size as u64));
+        g.bench_with_input(BenchmarkId::new("qres envelope", label), &size, |b, _| {
+            b.iter(|| {
+                let sealed = envelope::seal(&to, &msg, &SealOptions::default(), &mut OsRng).unwrap();
+                envelope::open(&sealed, &sk, &OpenOptions::default()).unwrap()
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("qres HPKE single-shot", label), &size, |b, _| {
+            b.iter(|| {
+                let (enc, ct) =
+                    suite.seal(sk.public_key(), &SenderParams::base(b"bench"), b"", &msg, &mut OsRng).unwrap();
+                suite.open(&enc, &sk, &ReceiverParams::base(b"bench"), b"", &ct).unwrap()
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("rust-hpke single-shot", label), &size, |b, _| {
+            b.iter(|| {
+                let (enc, ct) =
+                    hpke::single_shot_seal::<hpke::aead::AesGcm256, hpke::kdf::HkdfSha256, hpke::kem::XWing>(
+                        &OpModeS::Base,
+                        &their_pk,
+                        b"bench",
+                        &msg,
+                        b"",
+                    )
+                    .unwrap();
+                hpke::single_shot_open::<hpke::aead::AesGcm256, hpke::kdf::HkdfSha256, hpke::kem::XWing>(
+                    &OpModeR::Base,
+                    &their_sk,
+                    &enc,
+                    b"bench",
+                    &ct,
+                    b"",
+                )
+                .unwrap()
+            })
+        });
+    }
+    g.bench_function("X-Wing encaps+decaps only (KEM cost)", |b| {
+        b.iter(|| {
+            let enc = sk.public_key().encapsulate(&mut OsRng).unwrap();
+            sk.decapsulate(&enc.ciphertext).unwrap()
+        })
+    });
+    g.finish();
+}
+
+fn streaming(c: &mut Criterion) {
+    let p = default_provider();
+    let sk = p.kem(KemId::X_WING).unwrap().generate(&mut OsRng).unwrap();
+    let to = [Recipient::from(sk.public_key().clone())];
+    let size = 64usize << 20;
+    let data = vec![0x17u8; 1 << 20];
+    let mut sealed = Vec::with_capacity(size + (1 << 20));
+    {
+        let mut w = EnvelopeWriter::new(&mut sealed, &to, &SealOptions::default(), &mut OsRng).unwrap();
+        for _ in 0..64 {
+            w.write_all(&data).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    let mut g = c.benchmark_group("streaming 64 MiB (64 KiB chunks)");
+    g.throughput(Throughput::Bytes(size as u64));
+    g.sample_size(10);
+    g.bench_function("EnvelopeWriter to sink", |b| {
+        b.iter(|| {
+            let mut w = EnvelopeWriter::new(std::io::sink(), &to, &SealOptions::default(), &mut OsRng).unwrap();
+            for _ in 0..64 {
+                w.write_all(&data).unwrap();
+            }
+            w.finish().unwrap();
+        })
+    });
+    g.bench_function("EnvelopeReader from memory", |b| {
+        let mut buf = vec![0u8; 1 << 20];
+        b.iter(|| {
+            let mut r = EnvelopeReader::new(&sealed[..], &sk, &OpenOptions::default()).unwrap();
+            while r.read(&mut buf).unwrap() > 0 {}
+        })
+    });
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = seal_open, streaming
+}
+criterion_main!(benches);
