@@ -62,6 +62,19 @@ fn fill(c: &mut Criterion) {
     g.finish();
 }
 
+/// SP 800-90B non-IID assessment of 1,000,000 8-bit samples (the size the standard asks for).
+fn assessment(c: &mut Criterion) {
+    let mut samples = vec![0u8; 1_000_000];
+    getrandom::fill(&mut samples).unwrap();
+    let mut g = c.benchmark_group("SP 800-90B assessment");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(30));
+    g.bench_function("qres non-IID, 1,000,000 samples", |b| {
+        b.iter(|| qres::rng::assess::assess_non_iid(&samples, 8).unwrap())
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(30)
@@ -72,6 +85,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = fill
+    targets = fill, assessment
 }
 criterion_main!(benches);

@@ -12,7 +12,12 @@
 //! * [`EntropySource`], [`Monitored`], [`OsEntropy`]: sources and their SP 800-90B health tests
 //!   ([`health`]).
 //! * [`SeedPolicy`]: SP 800-90C seeding from several sources, failing closed.
+//! * [`assess`]: the SP 800-90B non-IID min-entropy estimators.
+//! * [`chaotic`]: raw chaotic measurements (NOAA GOES X-ray flux, CSV, bytes) conditioned with SHA3-256
+//!   into a seed that can be used once.
 
+pub mod assess;
+pub mod chaotic;
 pub mod ctr_drbg;
 pub mod health;
 pub mod seed;

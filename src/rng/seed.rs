@@ -19,6 +19,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::rng::chaotic::{ChaoticSeed, SEED_BITS};
 use crate::rng::health::HealthStatus;
 use crate::rng::source::{EntropySource, Monitored, OsEntropy};
 use crate::secret::SecretBytes;
@@ -54,6 +55,7 @@ pub(crate) fn unique_nonce() -> [u8; 24] {
 pub struct SeedPolicy {
     sources: Vec<Box<dyn EntropySource>>,
     fallback: Option<Box<dyn EntropySource>>,
+    one_time: Vec<ChaoticSeed>,
     instantiate_bits: usize,
     reseed_bits: usize,
 }
@@ -74,7 +76,13 @@ pub struct SeedReport {
 impl SeedPolicy {
     /// A policy with no sources yet (add them with [`with_source`](Self::with_source)).
     pub fn new() -> Self {
-        Self { sources: Vec::new(), fallback: None, instantiate_bits: INSTANTIATE_BITS, reseed_bits: RESEED_BITS }
+        Self {
+            sources: Vec::new(),
+            fallback: None,
+            one_time: Vec::new(),
+            instantiate_bits: INSTANTIATE_BITS,
+            reseed_bits: RESEED_BITS,
+        }
     }
 
     /// The operating system's RNG alone.
@@ -86,6 +94,13 @@ impl SeedPolicy {
     pub fn with_source<S: EntropySource + 'static>(mut self, source: S) -> Result<Self> {
         self.sources.push(Box::new(Monitored::new(source)?));
         Ok(self)
+    }
+
+    /// Adds a one-time chaotic seed (credited [`SEED_BITS`]): it is consumed by the next seeding — normally
+    /// the DRBG's instantiation — and zeroized; later reseeds use the regular sources.
+    pub fn with_chaotic_seed(mut self, seed: ChaoticSeed) -> Self {
+        self.one_time.push(seed);
+        self
     }
 
     /// Sets a fallback used only when every source fails. Its use is logged and counted: choose it
@@ -127,21 +142,39 @@ impl SeedPolicy {
     pub fn gather(&mut self, bits: usize) -> Result<(SecretBytes, SeedReport)> {
         let mut report =
             SeedReport { sources: Vec::new(), failures: Vec::new(), assessed_bits: 0, used_fallback: false };
-        let mut out = Vec::new();
+        // Sized up front so the buffer never reallocates (a reallocation would leave an unzeroized copy).
+        let capacity = self.one_time.len() * 32
+            + self
+                .sources
+                .iter()
+                .chain(self.fallback.iter())
+                .map(|s| read_len(s.min_entropy_per_byte(), bits))
+                .sum::<usize>();
+        let mut out = Vec::with_capacity(capacity);
+        let mut one_time_bits = 0;
+        for seed in self.one_time.drain(..) {
+            report.sources.push(format!("chaotic seed ({})", seed.origin()));
+            out.extend_from_slice(seed.into_bytes().as_bytes());
+            one_time_bits += SEED_BITS;
+        }
+        report.assessed_bits = one_time_bits;
+        let mut regular = false;
         for source in &mut self.sources {
             match read_for(source.as_mut(), bits) {
                 Ok(bytes) => {
                     out.extend_from_slice(bytes.as_bytes());
                     report.sources.push(source.name().to_owned());
                     report.assessed_bits = report.assessed_bits.max(bits);
+                    regular = true;
                 }
                 Err(e) => report.failures.push((source.name().to_owned(), e.to_string())),
             }
         }
-        if report.sources.is_empty() {
+        if !regular && one_time_bits < bits {
             let Some(fallback) = self.fallback.as_mut() else {
+                drop(SecretBytes::new(out)); // zeroized
                 tracing::error!(needed_bits = bits, failures = ?report.failures, "seeding failed closed: no healthy entropy source");
-                return Err(Error::InsufficientEntropy { needed_bits: bits, available_bits: 0 });
+                return Err(Error::InsufficientEntropy { needed_bits: bits, available_bits: one_time_bits });
             };
             let bytes = read_for(fallback.as_mut(), bits)?;
             FALLBACKS.fetch_add(1, Ordering::Relaxed);
@@ -170,10 +203,16 @@ impl core::fmt::Debug for SeedPolicy {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SeedPolicy")
             .field("sources", &self.sources())
+            .field("one_time_seeds", &self.one_time.len())
             .field("instantiate_bits", &self.instantiate_bits)
             .field("reseed_bits", &self.reseed_bits)
             .finish()
     }
+}
+
+/// Bytes to read from a source claiming `claim` bits per byte for `bits` bits (0 for invalid claims).
+fn read_len(claim: f64, bits: usize) -> usize {
+    if claim > 0.0 && claim <= 8.0 { ((bits as f64 / claim).ceil() as usize).min(MAX_READ_PER_SOURCE + 1) } else { 0 }
 }
 
 /// Reads enough bytes from `source` for `bits` of its claimed entropy.
@@ -182,7 +221,7 @@ fn read_for(source: &mut dyn EntropySource, bits: usize) -> Result<SecretBytes> 
     if !(claim > 0.0 && claim <= 8.0) {
         return Err(Error::InvalidInput("claimed min-entropy must be in (0, 8] bits per byte"));
     }
-    let len = (bits as f64 / claim).ceil() as usize;
+    let len = read_len(claim, bits);
     if len > MAX_READ_PER_SOURCE {
         return Err(Error::InvalidInput("source's entropy claim too low: a seed would need more than 1 MiB"));
     }
