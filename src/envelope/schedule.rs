@@ -16,6 +16,24 @@ pub const SIGNATURE_CONTEXT: &[u8] = b"qres envelope v1 sender";
 /// Length of a chunk nonce.
 pub const NONCE_LEN: usize = 12;
 
+/// The HPKE key-schedule context of a stanza (base mode, `info` = [`STANZA_INFO`]): it depends only on
+/// the suite, so it is computed once per suite and cached.
+pub fn stanza_context(suite: &crate::hpke::Suite) -> Result<Vec<u8>> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<[u8; 10], Vec<u8>>>> = OnceLock::new();
+    let id = suite.suite_id();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(ksc) = cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
+        return Ok(ksc);
+    }
+    let ksc = suite.key_schedule_context(crate::hpke::Mode::Base, STANZA_INFO, None)?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(id, ksc.clone());
+    }
+    Ok(ksc)
+}
+
 /// The HPKE associated data of a stanza: `key_id || u32(key_version)`.
 pub fn stanza_aad(key_id: &crate::KeyId, key_version: u32) -> [u8; 20] {
     let mut aad = [0u8; 20];

@@ -85,7 +85,12 @@ pub(crate) fn begin<'a>(
         let key_id = r.public_key.key_id();
         let ikm_e = random_secret(rng, kem.sizes().encapsulation_randomness)?;
         let encapsulated = kem.encapsulate_derand(&r.public_key, ikm_e.as_bytes())?;
-        let ks = hpke.key_schedule(Mode::Base, encapsulated.shared_secret.as_bytes(), schedule::STANZA_INFO, None)?;
+        let ks = hpke.key_schedule_with_context(
+            Mode::Base,
+            schedule::stanza_context(&hpke)?,
+            encapsulated.shared_secret.as_bytes(),
+            None,
+        )?;
         let mut st = trace.as_ref().map(|_| StanzaTrace {
             ikm_e: ikm_e.as_bytes().to_vec(),
             shared_secret: encapsulated.shared_secret.as_bytes().to_vec(),
@@ -174,18 +179,48 @@ impl Sealer<'_> {
 
     /// Encrypts the next chunk in place (appending its tag).
     pub(crate) fn seal_chunk(&mut self, buf: &mut Vec<u8>, last: bool) -> Result<()> {
+        self.check_open()?;
+        let nonce = self.nonce(last);
+        self.payload.seal_in_place(&nonce, &self.digest, buf)?;
+        self.after_chunk(buf, nonce, last);
+        Ok(())
+    }
+
+    /// Encrypts `out[start..]` in place as the next chunk and appends its tag, without copying the
+    /// plaintext (length-preserving AEADs; the legacy scheme takes the copying path).
+    pub(crate) fn seal_tail(&mut self, out: &mut Vec<u8>, start: usize, last: bool) -> Result<()> {
+        if !self.payload.aead().is_length_preserving() {
+            let mut body = out.split_off(start);
+            self.seal_chunk(&mut body, last)?;
+            out.append(&mut body);
+            return Ok(());
+        }
+        self.check_open()?;
+        let nonce = self.nonce(last);
+        let mut tag = vec![0u8; self.payload.aead().tag_len()];
+        self.payload.seal_in_place_detached(&nonce, &self.digest, &mut out[start..], &mut tag)?;
+        out.extend_from_slice(&tag);
+        self.after_chunk(&out[start..], nonce, last);
+        Ok(())
+    }
+
+    fn check_open(&self) -> Result<()> {
         if self.finished || self.index > schedule::MAX_CHUNK_INDEX {
             return Err(Error::InvalidInput("envelope payload already finished or too long"));
         }
-        let nonce = self.nonce(last);
-        self.payload.seal_in_place(&nonce, &self.digest, buf)?;
+        Ok(())
+    }
+
+    /// Bookkeeping after a chunk was sealed: trace, signature hash, counter.
+    fn after_chunk(&mut self, ciphertext: &[u8], nonce: Vec<u8>, last: bool) {
         if let Some(t) = self.trace.as_mut() {
-            t.chunks.push(ChunkTrace { nonce: nonce.clone(), last, ciphertext: buf.clone() });
+            t.chunks.push(ChunkTrace { nonce, last, ciphertext: ciphertext.to_vec() });
         }
-        self.payload_hash.update(&buf);
+        if self.signer.is_some() {
+            self.payload_hash.update(ciphertext);
+        }
         self.index += 1;
         self.finished = last;
-        Ok(())
     }
 
     /// The trailer: the sender's signature over `header_digest || SHA-256(payload)`, or nothing.
@@ -253,7 +288,8 @@ pub(crate) fn unlock<'a, K: KeyLookup + ?Sized>(
             continue;
         }
         let Ok(shared) = key.decapsulate(&stanza.enc) else { continue };
-        let ks = hpke.key_schedule(Mode::Base, shared.as_bytes(), schedule::STANZA_INFO, None)?;
+        let ks =
+            hpke.key_schedule_with_context(Mode::Base, schedule::stanza_context(&hpke)?, shared.as_bytes(), None)?;
         let mut ctx = hpke.receiver_context(ks)?;
         if let Ok(fk) = ctx.open(&schedule::stanza_aad(&stanza.key_id, stanza.key_version), &stanza.wrapped_key) {
             file_key = Some(SecretBytes::new(fk));
@@ -356,26 +392,25 @@ fn seal_inner(
     trace: Option<Box<Trace>>,
 ) -> Result<(Vec<u8>, Option<Box<Trace>>)> {
     let mut sealer = begin(recipients, options, rng, trace)?;
-    let mut out = sealer.header_bytes.clone();
+    let overhead = if sealer.streamed { plaintext.len() / sealer.chunk_size.max(1) * 16 + 32 } else { 48 };
+    let mut out = Vec::with_capacity(sealer.header_bytes.len() + plaintext.len() + overhead + 4627);
+    out.extend_from_slice(&sealer.header_bytes);
     if sealer.streamed {
         let size = sealer.chunk_size;
         let mut chunks = plaintext.chunks(size).peekable();
         if chunks.peek().is_none() {
-            let mut buf = Vec::with_capacity(16);
-            sealer.seal_chunk(&mut buf, true)?;
-            out.extend_from_slice(&buf);
+            let start = out.len();
+            sealer.seal_tail(&mut out, start, true)?;
         }
         while let Some(chunk) = chunks.next() {
-            let mut buf = Vec::with_capacity(size + 16);
-            buf.extend_from_slice(chunk);
-            sealer.seal_chunk(&mut buf, chunks.peek().is_none())?;
-            out.extend_from_slice(&buf);
+            let start = out.len();
+            out.extend_from_slice(chunk);
+            sealer.seal_tail(&mut out, start, chunks.peek().is_none())?;
         }
     } else {
-        let mut buf = Vec::with_capacity(plaintext.len() + 48);
-        buf.extend_from_slice(plaintext);
-        sealer.seal_chunk(&mut buf, true)?;
-        out.extend_from_slice(&buf);
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        sealer.seal_tail(&mut out, start, true)?;
     }
     out.extend_from_slice(&sealer.trailer(rng)?);
     Ok((out, sealer.trace.take()))

@@ -185,22 +185,23 @@ impl<'a, R: Read> EnvelopeReader<'a, R> {
             self.pending.extend_from_slice(&rest);
             self.eof = true;
         }
-        self.plain.zeroize();
-        self.plain.clear();
+        // Reuse the plaintext buffer's allocation for the next chunk.
+        let mut chunk = std::mem::take(&mut self.plain);
+        chunk.zeroize();
+        chunk.clear();
         self.position = 0;
-        if !self.eof || self.pending.len() > chunk_len.saturating_add(trailer) {
-            let mut chunk: Vec<u8> = self.pending.drain(..chunk_len).collect();
-            self.opener.open_chunk(&mut chunk, false)?;
-            self.plain = chunk;
-        } else {
-            let payload_len = self.pending.len().checked_sub(trailer).ok_or(Error::AuthenticationFailed)?;
-            let mut chunk: Vec<u8> = self.pending.drain(..payload_len).collect();
-            self.opener.open_chunk(&mut chunk, true)?;
+        let last = self.eof && self.pending.len() <= chunk_len.saturating_add(trailer);
+        let take =
+            if last { self.pending.len().checked_sub(trailer).ok_or(Error::AuthenticationFailed)? } else { chunk_len };
+        chunk.extend_from_slice(&self.pending[..take]);
+        self.pending.drain(..take);
+        self.opener.open_chunk(&mut chunk, last)?;
+        if last {
             self.opener.finish(&self.pending)?;
             self.pending.clear();
-            self.plain = chunk;
             self.done = true;
         }
+        self.plain = chunk;
         Ok(())
     }
 }

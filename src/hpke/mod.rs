@@ -229,26 +229,52 @@ impl Suite {
         info: &[u8],
         psk: Option<Psk<'_>>,
     ) -> Result<KeySchedule> {
-        let (psk_key, psk_id) = match psk {
-            Some(p) => (p.key, p.id),
-            None => (&[][..], &[][..]),
-        };
-        // VerifyPSKInputs.
+        let ksc = self.key_schedule_context(mode, info, psk)?;
+        self.key_schedule_with_context(mode, ksc, shared_secret, psk)
+    }
+
+    /// `key_schedule_context = mode || psk_id_hash || info_hash`, after RFC 9180's `VerifyPSKInputs`. It
+    /// depends only on the suite, mode, `info` and PSK id, so protocols with a fixed `info` may compute it
+    /// once and use [`key_schedule_with_context`](Self::key_schedule_with_context).
+    pub fn key_schedule_context(&self, mode: Mode, info: &[u8], psk: Option<Psk<'_>>) -> Result<Vec<u8>> {
         let has_psk = psk.is_some();
         if has_psk != matches!(mode, Mode::Psk | Mode::AuthPsk) {
             return Err(Error::InvalidInput("HPKE mode and PSK presence disagree"));
         }
-        if has_psk && (psk_key.len() < MIN_PSK_LEN || psk_id.is_empty()) {
+        if let Some(p) = psk
+            && (p.key.len() < MIN_PSK_LEN || p.id.is_empty())
+        {
             return Err(Error::InvalidInput("an HPKE PSK needs at least 32 bytes and a non-empty id"));
         }
+        let psk_id = psk.map_or(&[][..], |p| p.id);
         let suite = self.suite_id();
-        let kdf = self.kdf;
-        let psk_id_hash = labeled_extract(kdf, &suite, b"", b"psk_id_hash", &[psk_id]);
-        let info_hash = labeled_extract(kdf, &suite, b"", b"info_hash", &[info]);
+        let psk_id_hash = labeled_extract(self.kdf, &suite, b"", b"psk_id_hash", &[psk_id]);
+        let info_hash = labeled_extract(self.kdf, &suite, b"", b"info_hash", &[info]);
         let mut ksc = Vec::with_capacity(1 + psk_id_hash.len() + info_hash.len());
         ksc.push(mode as u8);
         ksc.extend_from_slice(psk_id_hash.as_bytes());
         ksc.extend_from_slice(info_hash.as_bytes());
+        Ok(ksc)
+    }
+
+    /// The rest of the key schedule, from a context computed by
+    /// [`key_schedule_context`](Self::key_schedule_context) with the same mode and PSK.
+    pub fn key_schedule_with_context(
+        &self,
+        mode: Mode,
+        key_schedule_context: Vec<u8>,
+        shared_secret: &[u8],
+        psk: Option<Psk<'_>>,
+    ) -> Result<KeySchedule> {
+        if key_schedule_context.first() != Some(&(mode as u8))
+            || psk.is_some() != matches!(mode, Mode::Psk | Mode::AuthPsk)
+        {
+            return Err(Error::InvalidInput("key schedule context does not match the mode"));
+        }
+        let psk_key = psk.map_or(&[][..], |p| p.key);
+        let suite = self.suite_id();
+        let kdf = self.kdf;
+        let ksc = key_schedule_context;
         let secret = labeled_extract(kdf, &suite, shared_secret, b"secret", &[psk_key]);
         let (key_len, nonce_len) = self.aead.map_or((0, 0), |a| (a.key_len(), a.nonce_len()));
         let mut key = SecretBytes::zeroed(key_len);

@@ -59,6 +59,7 @@ pub trait KeyAgreement: Send + Sync + 'static {
 pub struct DhPublicKey {
     group: &'static dyn KeyAgreement,
     bytes: Box<[u8]>,
+    key_id: std::sync::OnceLock<KeyId>,
 }
 
 impl DhPublicKey {
@@ -66,7 +67,7 @@ impl DhPublicKey {
     /// else calls [`KeyAgreement::parse_public_key`].
     pub fn new_unchecked(group: &'static dyn KeyAgreement, bytes: &[u8]) -> Result<Self> {
         check_len("key agreement public key", group.public_key_len(), bytes.len())?;
-        Ok(Self { group, bytes: bytes.into() })
+        Ok(Self { group, bytes: bytes.into(), key_id: std::sync::OnceLock::new() })
     }
 
     /// The group.
@@ -81,7 +82,8 @@ impl DhPublicKey {
 
     /// Fingerprint of the key.
     pub fn key_id(&self) -> KeyId {
-        KeyId::compute(KeyFamily::KeyAgreement, self.algorithm().value(), &self.bytes)
+        // Computed once (a SHA3-256 over the whole key) and cached.
+        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::KeyAgreement, self.algorithm().value(), &self.bytes))
     }
 }
 

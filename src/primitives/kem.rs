@@ -115,6 +115,7 @@ pub trait Kem: Any + Send + Sync + 'static {
 pub struct KemPublicKey {
     kem: &'static dyn Kem,
     bytes: Box<[u8]>,
+    key_id: std::sync::OnceLock<KeyId>,
 }
 
 impl KemPublicKey {
@@ -124,7 +125,7 @@ impl KemPublicKey {
     /// [`Kem::parse_public_key`]. Everyone else should call [`Kem::parse_public_key`].
     pub fn new_unchecked(kem: &'static dyn Kem, bytes: &[u8]) -> Result<Self> {
         check_len("KEM public key", kem.sizes().public_key, bytes.len())?;
-        Ok(Self { kem, bytes: bytes.into() })
+        Ok(Self { kem, bytes: bytes.into(), key_id: std::sync::OnceLock::new() })
     }
 
     /// The algorithm.
@@ -144,7 +145,8 @@ impl KemPublicKey {
 
     /// Fingerprint of the key.
     pub fn key_id(&self) -> KeyId {
-        KeyId::compute(KeyFamily::Kem, self.algorithm().value(), &self.bytes)
+        // Computed once (a SHA3-256 over the whole key) and cached.
+        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::Kem, self.algorithm().value(), &self.bytes))
     }
 
     /// Encapsulates a fresh shared secret to this key.

@@ -363,6 +363,7 @@ impl From<Signature> for Vec<u8> {
 pub struct VerifyingKey {
     scheme: &'static dyn SignatureScheme,
     bytes: Box<[u8]>,
+    key_id: std::sync::OnceLock<KeyId>,
 }
 
 impl VerifyingKey {
@@ -370,7 +371,7 @@ impl VerifyingKey {
     /// everyone else calls [`SignatureScheme::parse_verifying_key`].
     pub fn new_unchecked(scheme: &'static dyn SignatureScheme, bytes: &[u8]) -> Result<Self> {
         check_len("verifying key", scheme.sizes().verifying_key, bytes.len())?;
-        Ok(Self { scheme, bytes: bytes.into() })
+        Ok(Self { scheme, bytes: bytes.into(), key_id: std::sync::OnceLock::new() })
     }
 
     /// The algorithm.
@@ -390,7 +391,8 @@ impl VerifyingKey {
 
     /// Fingerprint of the key.
     pub fn key_id(&self) -> KeyId {
-        KeyId::compute(KeyFamily::Signature, self.algorithm().value(), &self.bytes)
+        // Computed once (a SHA3-256 over the whole key) and cached.
+        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::Signature, self.algorithm().value(), &self.bytes))
     }
 
     /// Verifies a pure signature over `message` with `context`.
