@@ -347,6 +347,29 @@ impl Opener<'_> {
         Ok(())
     }
 
+    /// Decrypts the next chunk in place inside `buf` (ciphertext then tag) and returns the plaintext
+    /// length; the plaintext is `buf[..len]`. Length-preserving AEADs only (streamed payloads never use
+    /// the legacy scheme). On failure the buffer is zeroed.
+    pub(crate) fn open_chunk_in_place(&mut self, buf: &mut [u8], last: bool) -> Result<usize> {
+        let tag_len = self.payload.aead().tag_len();
+        if !self.payload.aead().is_length_preserving()
+            || self.finished
+            || buf.len() < tag_len
+            || (last && self.index > 0 && buf.len() == tag_len)
+        {
+            return Err(Error::AuthenticationFailed);
+        }
+        if self.verify.is_some() {
+            self.payload_hash.update(&*buf);
+        }
+        let nonce = schedule::chunk_nonce(self.index, last);
+        let (ciphertext, tag) = buf.split_at_mut(buf.len() - tag_len);
+        self.payload.open_in_place_detached(&nonce, &self.digest, ciphertext, tag)?;
+        self.index += 1;
+        self.finished = last;
+        Ok(ciphertext.len())
+    }
+
     /// Checks the trailer (after the final chunk): its length always, its signature over
     /// `header_digest || SHA-256(payload)` when requested.
     pub(crate) fn finish(&mut self, trailer: &[u8]) -> Result<()> {

@@ -112,8 +112,12 @@ impl<W: Write> Write for EnvelopeWriter<'_, W> {
 pub struct EnvelopeReader<'a, R: Read> {
     inner: R,
     opener: Opener<'a>,
+    /// Read-ahead buffer: the current chunk (decrypted in place: plaintext in `..plain_len`), then up to
+    /// a trailer and one byte of what follows.
     pending: Vec<u8>,
-    plain: Vec<u8>,
+    /// Ciphertext bytes of the current chunk at the front of `pending` (0 when none is decrypted).
+    consumed: usize,
+    plain_len: usize,
     position: usize,
     eof: bool,
     done: bool,
@@ -125,11 +129,13 @@ impl<'a, R: Read> EnvelopeReader<'a, R> {
     pub fn new<K: KeyLookup + ?Sized>(mut inner: R, keys: &K, options: &OpenOptions<'a>) -> Result<Self> {
         let parsed = header::parse(&mut inner, &options.provider)?;
         let opener = unlock(parsed, keys, options)?;
+        let capacity = if opener.header.streamed { opener.chunk_ciphertext_len() + opener.trailer_len + 1 } else { 0 };
         Ok(Self {
             inner,
-            pending: Vec::with_capacity(opener.chunk_ciphertext_len() + opener.trailer_len + 1),
-            plain: Vec::new(),
+            pending: Vec::with_capacity(capacity),
             opener,
+            consumed: 0,
+            plain_len: 0,
             position: 0,
             eof: false,
             done: false,
@@ -152,7 +158,7 @@ impl<'a, R: Read> EnvelopeReader<'a, R> {
         EnvelopeInfo { header: self.opener.header.clone(), sender_verified: self.opener.verified }
     }
 
-    /// Reads ahead until one chunk, the trailer and one more byte are buffered, or the input ends.
+    /// Reads ahead until `need` bytes are buffered or the input ends.
     fn fill(&mut self, need: usize) -> Result<()> {
         while !self.eof && self.pending.len() < need {
             let start = self.pending.len();
@@ -173,35 +179,43 @@ impl<'a, R: Read> EnvelopeReader<'a, R> {
         Ok(())
     }
 
+    /// Drops the served chunk (zeroizing its plaintext) and decrypts the next one in place.
     fn next_chunk(&mut self) -> Result<()> {
-        let chunk_len = if self.opener.header.streamed { self.opener.chunk_ciphertext_len() } else { usize::MAX - 1 };
+        self.pending[..self.consumed].zeroize();
+        self.pending.drain(..self.consumed);
+        self.consumed = 0;
+        self.plain_len = 0;
+        self.position = 0;
         let trailer = self.opener.trailer_len;
+        let last;
+        let take;
         if self.opener.header.streamed {
+            let chunk_len = self.opener.chunk_ciphertext_len();
             self.fill(chunk_len + trailer + 1)?;
+            last = self.eof && self.pending.len() <= chunk_len + trailer;
+            take = if last {
+                self.pending.len().checked_sub(trailer).ok_or(Error::AuthenticationFailed)?
+            } else {
+                chunk_len
+            };
+            self.plain_len = self.opener.open_chunk_in_place(&mut self.pending[..take], last)?;
         } else {
             // A single-shot payload is read whole (its size is bounded by what the caller feeds us).
-            let mut rest = Vec::new();
-            self.inner.read_to_end(&mut rest).map_err(|e| Error::io("reading the envelope", &e))?;
-            self.pending.extend_from_slice(&rest);
+            self.inner.read_to_end(&mut self.pending).map_err(|e| Error::io("reading the envelope", &e))?;
             self.eof = true;
+            last = true;
+            take = self.pending.len().checked_sub(trailer).ok_or(Error::AuthenticationFailed)?;
+            let mut body = self.pending[..take].to_vec();
+            self.opener.open_chunk(&mut body, true)?;
+            self.plain_len = body.len();
+            self.pending[..body.len()].copy_from_slice(&body);
+            body.zeroize();
         }
-        // Reuse the plaintext buffer's allocation for the next chunk.
-        let mut chunk = std::mem::take(&mut self.plain);
-        chunk.zeroize();
-        chunk.clear();
-        self.position = 0;
-        let last = self.eof && self.pending.len() <= chunk_len.saturating_add(trailer);
-        let take =
-            if last { self.pending.len().checked_sub(trailer).ok_or(Error::AuthenticationFailed)? } else { chunk_len };
-        chunk.extend_from_slice(&self.pending[..take]);
-        self.pending.drain(..take);
-        self.opener.open_chunk(&mut chunk, last)?;
+        self.consumed = take;
         if last {
-            self.opener.finish(&self.pending)?;
-            self.pending.clear();
+            self.opener.finish(&self.pending[take..])?;
             self.done = true;
         }
-        self.plain = chunk;
         Ok(())
     }
 }
@@ -211,20 +225,22 @@ impl<R: Read> Read for EnvelopeReader<'_, R> {
         if self.failed {
             return Err(io_error(Error::AuthenticationFailed));
         }
-        while self.position == self.plain.len() {
+        while self.position == self.plain_len {
             if self.done {
                 return Ok(0);
             }
             if let Err(e) = self.next_chunk() {
                 self.failed = true;
-                self.plain.zeroize();
-                self.plain.clear();
+                self.pending.zeroize();
+                self.pending.clear();
+                self.consumed = 0;
+                self.plain_len = 0;
                 self.position = 0;
                 return Err(io_error(e));
             }
         }
-        let n = out.len().min(self.plain.len() - self.position);
-        out[..n].copy_from_slice(&self.plain[self.position..self.position + n]);
+        let n = out.len().min(self.plain_len - self.position);
+        out[..n].copy_from_slice(&self.pending[self.position..self.position + n]);
         self.position += n;
         Ok(n)
     }
@@ -232,6 +248,6 @@ impl<R: Read> Read for EnvelopeReader<'_, R> {
 
 impl<R: Read> Drop for EnvelopeReader<'_, R> {
     fn drop(&mut self) {
-        self.plain.zeroize();
+        self.pending.zeroize();
     }
 }
