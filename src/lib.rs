@@ -10,8 +10,15 @@
 //! * **KDF / hash / MAC**: HKDF-SHA256, SHA-256, SHA3-256, HMAC-SHA256, HMAC-SHA3-256.
 //! * **Key agreement**: X25519.
 //!
-//! Every primitive is checked against the official known-answer vectors (NIST ACVP, Project Wycheproof,
-//! the X-Wing draft) by the test suite.
+//! Built on them:
+//!
+//! * [`hpke`]: RFC 9180 HPKE in all modes, with the post-quantum KEMs of draft-ietf-hpke-pq;
+//! * [`envelope`]: hybrid envelopes to one or many recipients (FORMAT.md), single-shot or streamed;
+//! * [`rng`]: an SP 800-90A CTR_DRBG seeded from SP 800-90B health-tested entropy sources, SP 800-90B
+//!   entropy assessment, and a use-once chaotic-entropy extractor.
+//!
+//! Every primitive is checked against the official known-answer vectors (NIST ACVP and CAVP, Project
+//! Wycheproof, the X-Wing draft, RFC 9180 and draft-ietf-hpke-pq) by the test suite.
 //!
 //! ## Example
 //!
