@@ -66,6 +66,7 @@ pub mod envelope;
 pub mod error;
 pub mod hazmat;
 pub mod hpke;
+pub mod kdf;
 pub mod key_id;
 pub mod primitives;
 pub mod provider;
