@@ -186,6 +186,11 @@ pub enum Error {
     /// A backend reported an internal failure that is not attributable to the inputs.
     #[error("backend failure: {0}")]
     Backend(&'static str),
+
+    /// A QRNG-DD entropy packet was refused (see [`crate::qrngdd::PacketError`] for the reasons).
+    #[cfg(feature = "qrng-dd-packet")]
+    #[error("QRNG-DD packet refused: {0}")]
+    QrngDdPacket(crate::qrngdd::PacketError),
 }
 
 /// `Result` with [`Error`].

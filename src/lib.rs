@@ -62,6 +62,7 @@
 
 pub mod alg;
 pub mod backend;
+pub mod entropy;
 pub mod envelope;
 pub mod error;
 pub mod hazmat;
@@ -70,6 +71,8 @@ pub mod kdf;
 pub mod key_id;
 pub mod primitives;
 pub mod provider;
+#[cfg(feature = "qrng-dd-packet")]
+pub mod qrngdd;
 pub mod random;
 pub mod rng;
 pub mod secret;

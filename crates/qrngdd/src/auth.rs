@@ -1,0 +1,135 @@
+//! Client API keys: constant-time lookup and a token bucket per key.
+//!
+//! Keys are held as SHA-256 digests; a presented key is hashed once and compared against every
+//! configured digest with `subtle` (no early exit, no length leak), so response timing does not reveal
+//! how much of a key was right.
+
+use sha2::{Digest, Sha256};
+use std::sync::Mutex;
+use std::time::Instant;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
+
+/// The configured API keys and their rate limiters.
+#[derive(Debug)]
+pub struct ApiKeys {
+    keys: Vec<ApiKey>,
+}
+
+#[derive(Debug)]
+struct ApiKey {
+    digest: [u8; 32],
+    bucket: Mutex<TokenBucket>,
+}
+
+/// A token bucket: `rate` tokens per second, at most `rate` held (one second of burst).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenBucket {
+    tokens: f64,
+    rate: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    pub fn new(rate_per_second: u32, now: Instant) -> Self {
+        let rate = f64::from(rate_per_second.max(1));
+        Self { tokens: rate, rate, last: now }
+    }
+
+    /// Takes one token; on refusal returns the seconds until one is available.
+    pub fn try_take(&mut self, now: Instant) -> Result<(), f64> {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.rate);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err((1.0 - self.tokens) / self.rate)
+        }
+    }
+}
+
+/// Why a key was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// Accepted: the key's index.
+    Ok(usize),
+    /// Not a configured key.
+    Unknown,
+}
+
+impl ApiKeys {
+    /// Keys with a bucket of `rate_per_second` each.
+    pub fn new(keys: &[String], rate_per_second: u32) -> Self {
+        let now = Instant::now();
+        let keys = keys
+            .iter()
+            .map(|k| ApiKey {
+                digest: Sha256::digest(k.as_bytes()).into(),
+                bucket: Mutex::new(TokenBucket::new(rate_per_second, now)),
+            })
+            .collect();
+        Self { keys }
+    }
+
+    /// Finds `presented` among the keys in constant time.
+    pub fn check(&self, presented: &[u8]) -> KeyCheck {
+        let d: [u8; 32] = Sha256::digest(presented).into();
+        let mut found = subtle::Choice::from(0);
+        let mut index = 0u64;
+        for (i, k) in self.keys.iter().enumerate() {
+            let hit = k.digest.ct_eq(&d);
+            index.conditional_assign(&(i as u64), hit & !found);
+            found |= hit;
+        }
+        if bool::from(found) { KeyCheck::Ok(index as usize) } else { KeyCheck::Unknown }
+    }
+
+    /// Takes a token from key `index`'s bucket; on refusal, the seconds until the next token.
+    pub fn take_token(&self, index: usize, now: Instant) -> Result<(), f64> {
+        match self.keys.get(index) {
+            Some(k) => k.bucket.lock().unwrap_or_else(|p| p.into_inner()).try_take(now),
+            None => Err(1.0),
+        }
+    }
+
+    /// A non-secret label for key `index` in logs: `key#<index>`.
+    pub fn label(index: usize) -> String {
+        format!("key#{index}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn keys_are_found_and_others_refused() {
+        let keys = ApiKeys::new(&["first-key-0123456789".into(), "second-key-0123456789".into()], 10);
+        assert_eq!(keys.check(b"second-key-0123456789"), KeyCheck::Ok(1));
+        assert_eq!(keys.check(b"first-key-0123456789"), KeyCheck::Ok(0));
+        assert_eq!(keys.check(b"first-key-012345678"), KeyCheck::Unknown);
+        assert_eq!(keys.check(b""), KeyCheck::Unknown);
+    }
+
+    #[test]
+    fn token_bucket_allows_burst_then_rate() {
+        let t = Instant::now();
+        let mut b = TokenBucket::new(5, t);
+        for _ in 0..5 {
+            b.try_take(t).unwrap();
+        }
+        let wait = b.try_take(t).unwrap_err();
+        assert!((wait - 0.2).abs() < 1e-9, "{wait}");
+        b.try_take(t + Duration::from_millis(200)).unwrap();
+        assert!(b.try_take(t + Duration::from_millis(200)).is_err());
+        // Never more than one second of burst.
+        let later = t + Duration::from_secs(100);
+        for _ in 0..5 {
+            b.try_take(later).unwrap();
+        }
+        assert!(b.try_take(later).is_err());
+    }
+}

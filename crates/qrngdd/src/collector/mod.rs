@@ -1,0 +1,348 @@
+//! The collector: reads entropy sources on the internal network, health-tests and mixes their output,
+//! and pushes signed packets to the gateway. It only makes outgoing connections: it has no listening
+//! socket, so nothing on the gateway's side can reach it.
+//!
+//! Push outcomes and what is done with the bytes (each byte is sent in at most one *accepted* packet):
+//!
+//! | gateway answer | action |
+//! |---|---|
+//! | 2xx | done |
+//! | transport error, 429, 5xx (not 507) | the *same* signed packet is retried with exponential backoff; it is never re-signed, since the gateway may have stored it |
+//! | 409 on a retry | an earlier attempt was stored: done |
+//! | 507 (no room; nothing stored) | the bytes go back to the local buffer, pushing pauses (backoff) and they are sent later under a new sequence number |
+//! | other 4xx, or retries exhausted | the bytes are dropped (zeroized) and the failure logged |
+
+mod mix;
+pub mod sequence;
+pub mod sources;
+
+pub use mix::{HKDF_SALT, Mixing, mix};
+pub use sequence::SequenceSource;
+pub use sources::{QuantisAppliance, http_agent};
+
+use crate::config::CollectorConfig;
+use qres::entropy::{EntropySource, HealthStatus, Monitored};
+use qres::qrngdd::{CONTENT_TYPE, EntropyPacket, unix_nanos_now};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use zeroize::{Zeroize, Zeroizing};
+
+/// Longest pause between retries.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Totals of a collector run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Bytes read from the sources (after mixing).
+    pub fetched: u64,
+    /// Payload bytes in accepted packets.
+    pub pushed: u64,
+    /// Packets accepted.
+    pub packets: u64,
+    /// Payload bytes dropped (refused packets, exhausted retries).
+    pub dropped: u64,
+    /// Pushes refused for lack of room (507).
+    pub no_room: u64,
+}
+
+enum PushResult {
+    Accepted,
+    NoRoom(Zeroizing<Vec<u8>>),
+    Dropped,
+}
+
+/// A configured collector.
+pub struct Collector {
+    config: CollectorConfig,
+    sources: Vec<Monitored<Box<dyn EntropySource>>>,
+    agent: ureq::Agent,
+    sequence: SequenceSource,
+    /// Mixed bytes waiting to be pushed (zeroized as they leave and on drop).
+    buffer: Zeroizing<Vec<u8>>,
+    stop: Arc<AtomicBool>,
+    totals: Totals,
+    push_backoff: Duration,
+    fetch_backoff: Duration,
+}
+
+impl core::fmt::Debug for Collector {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Collector").field("sources", &self.sources.len()).field("totals", &self.totals).finish()
+    }
+}
+
+impl Collector {
+    /// A collector reading the sources of `config`.
+    pub fn from_config(config: CollectorConfig) -> Result<Self, String> {
+        let mut sources: Vec<Box<dyn EntropySource>> = Vec::new();
+        if !config.appliance_urls.is_empty() {
+            let agent = http_agent(config.appliance_ca.as_deref(), Duration::from_secs(30))?;
+            for url in &config.appliance_urls {
+                sources.push(Box::new(QuantisAppliance::new(url, agent.clone(), config.min_entropy_per_byte)));
+            }
+        }
+        for path in &config.quantis_devices {
+            sources.push(sources::device_source(path, config.min_entropy_per_byte)?);
+        }
+        for name in &config.other_sources {
+            sources.push(sources::named_source(name, config.min_entropy_per_byte)?);
+        }
+        Self::new(config, sources)
+    }
+
+    /// A collector reading `sources` (any [`EntropySource`]); each is wrapped in SP 800-90B health tests.
+    pub fn new(config: CollectorConfig, sources: Vec<Box<dyn EntropySource>>) -> Result<Self, String> {
+        if sources.is_empty() {
+            return Err("no entropy source".into());
+        }
+        if sources.len() > 1 && config.mixing == Mixing::None {
+            return Err("several sources need xor or hkdf mixing".into());
+        }
+        let sources =
+            sources.into_iter().map(Monitored::new).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
+        let push_ca = if config.push_url.starts_with("https://") { config.push_ca.as_deref() } else { None };
+        let agent = http_agent(push_ca, Duration::from_secs(30))?;
+        let ms = u64::try_from(unix_nanos_now() / 1_000_000).map_err(|_| "the clock is before 1970")?;
+        let sequence =
+            SequenceSource::new(ms, config.sequence_file.clone()).map_err(|e| format!("sequence file: {e}"))?;
+        Ok(Self {
+            push_backoff: Duration::ZERO,
+            fetch_backoff: Duration::ZERO,
+            config,
+            sources,
+            agent,
+            sequence,
+            buffer: Zeroizing::new(Vec::new()),
+            stop: Arc::new(AtomicBool::new(false)),
+            totals: Totals::default(),
+        })
+    }
+
+    /// The flag that stops [`run`](Self::run) (set it from a signal handler).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// The totals so far.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// Runs until the stop flag is set (then pushes what is buffered), `QRNG_MAX_BYTES` have been pushed,
+    /// or every source has failed its health tests (an error).
+    pub fn run(&mut self) -> Result<Totals, String> {
+        tracing::info!(
+            sources = ?self.sources.iter().map(|s| s.name().to_owned()).collect::<Vec<_>>(),
+            mixing = ?self.config.mixing,
+            push_url = %self.config.push_url,
+            key = %self.config.hmac_key.fingerprint(),
+            "qrngdd-collector started"
+        );
+        let mut next_fetch = Instant::now();
+        let mut next_push = Instant::now() + self.config.push_interval;
+        let mut next_report = Instant::now() + Duration::from_secs(60);
+        let result = loop {
+            if self.stop.load(Ordering::Relaxed) {
+                tracing::info!("stop requested: pushing what is buffered");
+                self.push_all();
+                break Ok(self.totals);
+            }
+            if self.config.max_bytes > 0 && self.totals.pushed >= self.config.max_bytes {
+                break Ok(self.totals);
+            }
+            if self.sources.is_empty() {
+                self.push_all();
+                break Err("every entropy source failed its health tests".into());
+            }
+            let now = Instant::now();
+            if now >= next_fetch {
+                if self.buffer.len() + self.config.fetch_chunk_size <= self.config.buffer_size {
+                    self.fetch_round();
+                }
+                next_fetch = Instant::now() + self.config.fetch_interval.max(self.fetch_backoff);
+            }
+            if now >= next_push {
+                let ready = !self.buffer.is_empty();
+                if ready {
+                    self.push_all();
+                }
+                next_push = Instant::now() + self.config.push_interval.max(self.push_backoff);
+            }
+            if now >= next_report {
+                tracing::info!(totals = ?self.totals, buffered = self.buffer.len(), "collector totals");
+                next_report = now + Duration::from_secs(60);
+            }
+            let wake = next_fetch.min(next_push).min(next_report);
+            let nap = wake.saturating_duration_since(Instant::now()).min(Duration::from_millis(50));
+            if !nap.is_zero() {
+                std::thread::sleep(nap);
+            }
+        };
+        tracing::info!(totals = ?self.totals, "qrngdd-collector stopped");
+        result
+    }
+
+    /// Reads one chunk from every source, drops sources that failed their health tests, mixes what was
+    /// read and appends it to the local buffer.
+    fn fetch_round(&mut self) {
+        let n = self.config.fetch_chunk_size;
+        let mut chunks = Vec::with_capacity(self.sources.len());
+        let mut failed = Vec::new();
+        for (i, src) in self.sources.iter_mut().enumerate() {
+            let mut chunk = vec![0u8; n];
+            match src.fill(&mut chunk) {
+                Ok(()) => chunks.push(chunk),
+                Err(e) => {
+                    let stopped = matches!(src.health(), HealthStatus::Failed(_));
+                    tracing::error!(source = src.name(), error = %e, stopped, "entropy source failed");
+                    if stopped {
+                        failed.push(i);
+                    }
+                }
+            }
+        }
+        for i in failed.into_iter().rev() {
+            let s = self.sources.remove(i);
+            tracing::error!(source = s.name(), "source removed after a health-test failure");
+        }
+        if chunks.is_empty() {
+            self.fetch_backoff = (self.fetch_backoff * 2).clamp(self.config.initial_backoff, MAX_BACKOFF);
+            tracing::warn!(backoff = ?self.fetch_backoff, "no source delivered; backing off");
+            return;
+        }
+        self.fetch_backoff = Duration::ZERO;
+        if chunks.len() < self.sources.len() {
+            tracing::warn!(
+                delivered = chunks.len(),
+                configured = self.sources.len(),
+                "mixing the sources that delivered"
+            );
+        }
+        match mix(self.config.mixing, &chunks) {
+            Ok(mut out) => {
+                self.totals.fetched += out.len() as u64;
+                self.buffer.extend_from_slice(&out);
+                out.zeroize();
+            }
+            Err(e) => tracing::error!(error = e, "mixing failed"),
+        }
+        for c in &mut chunks {
+            c.zeroize();
+        }
+    }
+
+    /// Pushes the buffer in packets of at most `QRNG_PACKET_MAX_BYTES`, until it is empty or the gateway
+    /// has no room.
+    fn push_all(&mut self) {
+        while !self.buffer.is_empty() {
+            let n = self.buffer.len().min(self.config.packet_max_bytes);
+            let data = self.buffer[..n].to_vec();
+            let rest = self.buffer.len() - n;
+            self.buffer.copy_within(n.., 0);
+            self.buffer[rest..].zeroize();
+            self.buffer.truncate(rest);
+            match self.push(data) {
+                PushResult::Accepted => {
+                    self.totals.packets += 1;
+                    self.totals.pushed += n as u64;
+                    self.push_backoff = Duration::ZERO;
+                }
+                PushResult::NoRoom(data) => {
+                    self.totals.no_room += 1;
+                    self.buffer.splice(0..0, data.iter().copied());
+                    self.push_backoff = (self.push_backoff * 2)
+                        .clamp(self.config.initial_backoff.max(Duration::from_secs(1)), MAX_BACKOFF);
+                    tracing::warn!(backoff = ?self.push_backoff, "gateway buffer full (507); keeping the bytes and backing off");
+                    return;
+                }
+                PushResult::Dropped => self.totals.dropped += n as u64,
+            }
+            if self.stop.load(Ordering::Relaxed) && self.totals.dropped > 0 {
+                return;
+            }
+        }
+    }
+
+    /// Signs `data` under the next sequence number and sends it, with retries (see the module table).
+    fn push(&mut self, data: Vec<u8>) -> PushResult {
+        let len = data.len();
+        let seq = match self.sequence.allocate() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot reserve a sequence number; dropping the bytes");
+                let mut data = data;
+                data.zeroize();
+                return PushResult::Dropped;
+            }
+        };
+        let mut packet = match EntropyPacket::sign(&self.config.hmac_key, seq, data, unix_nanos_now()) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot sign a packet");
+                return PushResult::Dropped;
+            }
+        };
+        let body = match packet.encode() {
+            Ok(b) => Zeroizing::new(b),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode a packet");
+                return PushResult::Dropped;
+            }
+        };
+        let mut backoff = self.config.initial_backoff;
+        for attempt in 0..=self.config.max_retries {
+            if attempt > 0 {
+                std::thread::sleep(jitter(backoff));
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            let resp = self.agent.post(&self.config.push_url).header("Content-Type", CONTENT_TYPE).send(&body[..]);
+            let status = match resp {
+                Ok(mut r) => {
+                    let status = r.status().as_u16();
+                    if !(200..300).contains(&status) {
+                        let text = r.body_mut().with_config().limit(4096).read_to_string().unwrap_or_default();
+                        tracing::warn!(sequence = seq, status, answer = %text.trim(), attempt, "push refused");
+                    }
+                    status
+                }
+                Err(e) => {
+                    tracing::warn!(sequence = seq, error = %e, attempt, "push failed");
+                    continue;
+                }
+            };
+            match status {
+                200..=299 => {
+                    tracing::debug!(sequence = seq, bytes = len, "packet accepted");
+                    return PushResult::Accepted;
+                }
+                409 if attempt > 0 => {
+                    tracing::info!(sequence = seq, "a previous attempt of this packet was stored");
+                    return PushResult::Accepted;
+                }
+                507 => return PushResult::NoRoom(std::mem::take(&mut packet.data)),
+                429 | 500..=599 => continue,
+                _ => {
+                    tracing::error!(sequence = seq, status, bytes = len, "packet refused; its bytes are dropped");
+                    return PushResult::Dropped;
+                }
+            }
+        }
+        tracing::error!(sequence = seq, bytes = len, "push retries exhausted; the bytes are dropped");
+        PushResult::Dropped
+    }
+}
+
+/// `d` plus up to 50 % random jitter.
+fn jitter(d: Duration) -> Duration {
+    let mut b = [0u8; 2];
+    let _ = getrandom::fill(&mut b);
+    d + d.mul_f64(f64::from(u16::from_le_bytes(b)) / 65_536.0 / 2.0)
+}
+
+/// Registers SIGTERM and SIGINT to set `flag`.
+pub fn stop_on_signals(flag: &Arc<AtomicBool>) -> std::io::Result<()> {
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, flag.clone())?;
+    signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone())?;
+    Ok(())
+}

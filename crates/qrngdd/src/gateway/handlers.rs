@@ -1,0 +1,504 @@
+//! Endpoint handlers (see the [module documentation](super) for the API).
+
+// Handlers return axum `Response`s as their error values: boxing them would only add an allocation.
+#![allow(clippy::result_large_err)]
+
+use super::Gateway;
+use crate::auth::{ApiKeys, KeyCheck};
+use crate::metrics::{ClientReject, Endpoint};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use qres::qrngdd::{CONTENT_TYPE, PacketError, unix_nanos_now};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zeroize::Zeroize;
+
+/// Largest `/api/random` request.
+pub const MAX_BYTES: usize = 65_536;
+const MAX_COUNT: usize = 1000;
+const MAX_UUIDS: usize = 100;
+
+type Gw = State<Arc<Gateway>>;
+type Peer = ConnectInfo<SocketAddr>;
+
+/// The query parameters the API knows; others are ignored.
+#[derive(Default)]
+struct Params {
+    api_key: Option<String>,
+    bytes: Option<String>,
+    encoding: Option<String>,
+    count: Option<String>,
+    min: Option<String>,
+    max: Option<String>,
+}
+
+impl Params {
+    fn parse(query: Option<&str>) -> Self {
+        let mut p = Self::default();
+        for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            let slot = match &*k {
+                "api_key" => &mut p.api_key,
+                "bytes" => &mut p.bytes,
+                "encoding" => &mut p.encoding,
+                "count" => &mut p.count,
+                "min" => &mut p.min,
+                "max" => &mut p.max,
+                _ => continue,
+            };
+            *slot = Some(v.into_owned());
+        }
+        p
+    }
+}
+
+impl Drop for Params {
+    fn drop(&mut self) {
+        if let Some(k) = &mut self.api_key {
+            k.zeroize();
+        }
+    }
+}
+
+fn plain(status: StatusCode, msg: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response()
+}
+
+impl Gateway {
+    /// Records and logs a refused client request, and builds its response.
+    fn refuse(&self, peer: SocketAddr, endpoint: Endpoint, why: ClientReject, detail: &str) -> Response {
+        self.metrics.client_rejected(why);
+        tracing::warn!(target: "qrngdd::audit", peer = %peer, endpoint = crate::metrics::ENDPOINTS[endpoint as usize],
+            reason = why.label(), detail, "client request refused");
+        match why {
+            ClientReject::MissingApiKey => plain(StatusCode::UNAUTHORIZED, "API key required\n"),
+            ClientReject::BadApiKey => plain(StatusCode::UNAUTHORIZED, "invalid API key\n"),
+            ClientReject::RateLimited => plain(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded\n"),
+            ClientReject::BadRequest => plain(StatusCode::BAD_REQUEST, "bad request\n"),
+            ClientReject::InsufficientEntropy => {
+                plain(StatusCode::SERVICE_UNAVAILABLE, "not enough entropy buffered\n")
+            }
+        }
+    }
+
+    /// API key (query `api_key` first, as the public gateway, then `Authorization: Bearer`) and rate limit.
+    fn admit_client(
+        &self,
+        peer: SocketAddr,
+        endpoint: Endpoint,
+        headers: &HeaderMap,
+        params: &Params,
+        rate_limited: bool,
+    ) -> Result<usize, Response> {
+        let presented: Option<&[u8]> = match &params.api_key {
+            Some(k) => Some(k.as_bytes()),
+            None => headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+                .map(|k| k.trim_ascii()),
+        };
+        let Some(presented) = presented.filter(|k| !k.is_empty()) else {
+            return Err(self.refuse(peer, endpoint, ClientReject::MissingApiKey, "no API key"));
+        };
+        let KeyCheck::Ok(index) = self.keys.check(presented) else {
+            return Err(self.refuse(peer, endpoint, ClientReject::BadApiKey, "unknown API key"));
+        };
+        if rate_limited && let Err(wait) = self.keys.take_token(index, Instant::now()) {
+            let mut r = self.refuse(peer, endpoint, ClientReject::RateLimited, &ApiKeys::label(index));
+            let secs = wait.ceil().max(1.0) as u64;
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Err(r);
+        }
+        Ok(index)
+    }
+
+    /// Moves `n` bytes out of the buffer, or refuses with 503.
+    fn take(&self, peer: SocketAddr, endpoint: Endpoint, n: usize) -> Result<Vec<u8>, Response> {
+        let mut out = vec![0u8; n];
+        if self.store().ring.take(&mut out, Instant::now()) {
+            Ok(out)
+        } else {
+            Err(self.refuse(peer, endpoint, ClientReject::InsufficientEntropy, "buffer too low"))
+        }
+    }
+}
+
+fn parse_count(v: Option<&str>, default: Option<usize>, max: usize) -> Option<usize> {
+    let n = match v {
+        None => default?,
+        Some(s) => s.parse().ok()?,
+    };
+    (1..=max).contains(&n).then_some(n)
+}
+
+fn bytes_response(content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(Bytes::from(body)));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// `GET /api/random`.
+pub(super) async fn random(
+    State(gw): Gw,
+    ConnectInfo(peer): Peer,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let p = Params::parse(q.as_deref());
+    if let Err(r) = gw.admit_client(peer, Endpoint::Random, &headers, &p, true) {
+        return r;
+    }
+    let Some(n) = p.bytes.as_deref().and_then(|b| b.parse::<usize>().ok()).filter(|n| (1..=MAX_BYTES).contains(n))
+    else {
+        return gw.refuse(peer, Endpoint::Random, ClientReject::BadRequest, "bytes must be 1..=65536");
+    };
+    #[derive(Clone, Copy)]
+    enum Enc {
+        Hex,
+        Base64,
+        Binary,
+    }
+    let enc = match p.encoding.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("hex" | "hexadecimal") => Enc::Hex,
+        Some("base64" | "b64") => Enc::Base64,
+        Some("binary" | "raw") => Enc::Binary,
+        Some(_) => {
+            return gw.refuse(
+                peer,
+                Endpoint::Random,
+                ClientReject::BadRequest,
+                "encoding must be hex, base64 or binary",
+            );
+        }
+    };
+    let mut data = match gw.take(peer, Endpoint::Random, n) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    gw.metrics.served(Endpoint::Random, n);
+    match enc {
+        Enc::Binary => bytes_response("application/octet-stream", data),
+        Enc::Hex => {
+            let text = hex_encode(&data);
+            data.zeroize();
+            bytes_response("text/plain; charset=utf-8", text)
+        }
+        Enc::Base64 => {
+            let text = base64::engine::general_purpose::STANDARD.encode(&data).into_bytes();
+            data.zeroize();
+            bytes_response("text/plain; charset=utf-8", text)
+        }
+    }
+}
+
+fn hex_encode(data: &[u8]) -> Vec<u8> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(data.len() * 2);
+    for b in data {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 15)]);
+    }
+    out
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    bytes_response("application/json", body)
+}
+
+/// `GET /api/integers`: `count` integers in `min..=max` (defaults 0 and 100), by rejection sampling of
+/// 64-bit little-endian words (the public gateway reduces modulo the range, which is biased).
+pub(super) async fn integers(
+    State(gw): Gw,
+    ConnectInfo(peer): Peer,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let p = Params::parse(q.as_deref());
+    if let Err(r) = gw.admit_client(peer, Endpoint::Integers, &headers, &p, true) {
+        return r;
+    }
+    let bad = |d| gw.refuse(peer, Endpoint::Integers, ClientReject::BadRequest, d);
+    let Some(count) = parse_count(p.count.as_deref(), None, MAX_COUNT) else { return bad("count must be 1..=1000") };
+    let min: i64 = match p.min.as_deref().map(str::parse).transpose() {
+        Ok(v) => v.unwrap_or(0),
+        Err(_) => return bad("min must be an integer"),
+    };
+    let max: i64 = match p.max.as_deref().map(str::parse).transpose() {
+        Ok(v) => v.unwrap_or(100),
+        Err(_) => return bad("max must be an integer"),
+    };
+    if min >= max {
+        return bad("min must be less than max");
+    }
+    let range = (i128::from(max) - i128::from(min) + 1) as u128; // 2..=2^64
+    // Accept words below the largest multiple of `range` that fits in 2^64.
+    let limit = (1u128 << 64) - ((1u128 << 64) % range);
+    let mut values = Vec::with_capacity(count);
+    let mut words = match gw.take(peer, Endpoint::Integers, 8 * count) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let mut used = 8 * count;
+    let mut i = 0;
+    while values.len() < count {
+        if i == words.len() {
+            // Rare: a rejected word; draw another.
+            words.zeroize();
+            words = match gw.take(peer, Endpoint::Integers, 8) {
+                Ok(w) => w,
+                Err(r) => return r,
+            };
+            used += 8;
+            i = 0;
+        }
+        let w = u64::from_le_bytes(words[i..i + 8].try_into().unwrap_or_default());
+        i += 8;
+        if u128::from(w) < limit {
+            values.push((i128::from(min) + (u128::from(w) % range) as i128) as i64);
+        }
+    }
+    words.zeroize();
+    gw.metrics.served(Endpoint::Integers, used);
+    json_response(serde_json::to_vec(&values).unwrap_or_default())
+}
+
+/// `GET /api/floats`: `count` floats in [0, 1) from the top 53 bits of 64-bit little-endian words.
+pub(super) async fn floats(
+    State(gw): Gw,
+    ConnectInfo(peer): Peer,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let p = Params::parse(q.as_deref());
+    if let Err(r) = gw.admit_client(peer, Endpoint::Floats, &headers, &p, true) {
+        return r;
+    }
+    let Some(count) = parse_count(p.count.as_deref(), None, MAX_COUNT) else {
+        return gw.refuse(peer, Endpoint::Floats, ClientReject::BadRequest, "count must be 1..=1000");
+    };
+    let mut words = match gw.take(peer, Endpoint::Floats, 8 * count) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let values: Vec<f64> = words
+        .chunks_exact(8)
+        .map(|c| (u64::from_le_bytes(c.try_into().unwrap_or_default()) >> 11) as f64 * (1.0 / (1u64 << 53) as f64))
+        .collect();
+    words.zeroize();
+    gw.metrics.served(Endpoint::Floats, 8 * count);
+    json_response(serde_json::to_vec(&values).unwrap_or_default())
+}
+
+/// `GET /api/uuid`: `count` (default 1) version 4 UUIDs.
+pub(super) async fn uuid(
+    State(gw): Gw,
+    ConnectInfo(peer): Peer,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let p = Params::parse(q.as_deref());
+    if let Err(r) = gw.admit_client(peer, Endpoint::Uuid, &headers, &p, true) {
+        return r;
+    }
+    let Some(count) = parse_count(p.count.as_deref(), Some(1), MAX_UUIDS) else {
+        return gw.refuse(peer, Endpoint::Uuid, ClientReject::BadRequest, "count must be 1..=100");
+    };
+    let mut raw = match gw.take(peer, Endpoint::Uuid, 16 * count) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let ids: Vec<String> = raw
+        .chunks_exact_mut(16)
+        .map(|b| {
+            b[6] = (b[6] & 0x0f) | 0x40;
+            b[8] = (b[8] & 0x3f) | 0x80;
+            let h = String::from_utf8(hex_encode(b)).unwrap_or_default();
+            format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        })
+        .collect();
+    raw.zeroize();
+    gw.metrics.served(Endpoint::Uuid, 16 * count);
+    if count == 1 {
+        bytes_response("text/plain", ids[0].clone().into_bytes())
+    } else {
+        json_response(serde_json::to_vec(&ids).unwrap_or_default())
+    }
+}
+
+/// `GET /api/status`.
+pub(super) async fn status(
+    State(gw): Gw,
+    ConnectInfo(peer): Peer,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let p = Params::parse(q.as_deref());
+    if let Err(r) = gw.admit_client(peer, Endpoint::Status, &headers, &p, false) {
+        return r;
+    }
+    let (held, capacity, last_push, oldest) = {
+        let s = gw.store();
+        (s.ring.len(), s.ring.capacity(), s.ring.last_push(), s.ring.oldest())
+    };
+    let fill = 100.0 * held as f64 / capacity as f64;
+    let now = Instant::now();
+    let status = if fill < 10.0 {
+        "unhealthy"
+    } else if fill < 30.0 {
+        "degraded"
+    } else {
+        "healthy"
+    };
+    let mut warnings = Vec::new();
+    if fill < 10.0 {
+        warnings.push("Buffer critically low".to_owned());
+    }
+    let freshness = oldest.or(last_push).map(|t| now.saturating_duration_since(t).as_secs());
+    if let Some(age) = freshness.filter(|a| *a > 300) {
+        warnings.push(format!("Data is {age} seconds old"));
+    }
+    let last_received = last_push.map(|t| {
+        let ago = i64::try_from(now.saturating_duration_since(t).as_nanos()).unwrap_or(i64::MAX);
+        qres::qrngdd::format_timestamp(unix_nanos_now().saturating_sub(ago))
+    });
+    let uptime = gw.uptime_secs();
+    let served = gw.metrics.requests_served();
+    gw.metrics.served(Endpoint::Status, 0);
+    let body = serde_json::json!({
+        "status": status,
+        "buffer_fill_percent": fill,
+        "buffer_bytes_available": held,
+        "last_data_received": last_received,
+        "data_freshness_seconds": freshness,
+        "uptime_seconds": uptime as u64,
+        "total_requests_served": served,
+        "total_bytes_served": gw.metrics.bytes_out(),
+        "requests_per_second": if uptime > 0.0 { served as f64 / uptime } else { 0.0 },
+        "warnings": warnings,
+    });
+    json_response(serde_json::to_vec(&body).unwrap_or_default())
+}
+
+/// `GET /health`: 200 when the buffer is filled above the configured threshold, else 503.
+pub(super) async fn health(State(gw): Gw) -> Response {
+    if gw.fill_percent() > gw.config.health_min_fill_percent {
+        plain(StatusCode::OK, "ok\n")
+    } else {
+        plain(StatusCode::SERVICE_UNAVAILABLE, "entropy buffer low\n")
+    }
+}
+
+/// `GET /metrics`.
+pub(super) async fn metrics(State(gw): Gw) -> Response {
+    let mut text = gw.metrics.render(gw.gauge(), gw.uptime_secs());
+    let tls = super::server::TLS_HANDSHAKE_FAILURES.load(std::sync::atomic::Ordering::Relaxed);
+    text.push_str(&format!(
+        "# HELP qrngdd_tls_handshake_failures_total TLS handshakes refused or failed.\n\
+         # TYPE qrngdd_tls_handshake_failures_total counter\nqrngdd_tls_handshake_failures_total {tls}\n"
+    ));
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+impl Gateway {
+    fn refuse_push(&self, peer: SocketAddr, reason: &'static str, sequence: Option<u64>, detail: &str) {
+        self.metrics.push_rejected(reason);
+        tracing::warn!(target: "qrngdd::audit", peer = %peer, endpoint = "/push", sequence, reason, detail, "push refused");
+    }
+}
+
+fn push_status(e: &PacketError) -> StatusCode {
+    match e {
+        PacketError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        PacketError::BadSignature => StatusCode::UNAUTHORIZED,
+        PacketError::Replayed { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// `POST /push`: checks in the order of [`qres::qrngdd::verify`], then stores the payload whole or not
+/// at all.
+pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: HeaderMap, body: Body) -> Response {
+    let ct_ok = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(CONTENT_TYPE));
+    if !ct_ok {
+        gw.refuse_push(peer, "content_type", None, "content type is not application/msgpack");
+        return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content type must be application/msgpack\n");
+    }
+    let Some(verifier) = &gw.verifier else {
+        gw.refuse_push(peer, "push_disabled", None, "QRNG_HMAC_SECRET_KEY is not set");
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "push is not configured\n");
+    };
+    let max = verifier.config().max_body;
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|n| *n > max as u64) {
+        gw.refuse_push(peer, "too_large", None, &format!("declared body of {n} bytes exceeds {max}"));
+        return plain(StatusCode::PAYLOAD_TOO_LARGE, "packet too large\n");
+    }
+    let Ok(Ok(_slot)) = tokio::time::timeout(Duration::from_secs(5), gw.push_slots.acquire()).await else {
+        gw.refuse_push(peer, "busy", None, "too many concurrent pushes");
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "busy\n");
+    };
+    let body = match axum::body::to_bytes(body, max).await {
+        Ok(b) => b,
+        Err(e) => {
+            let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit");
+            let (reason, status) = if too_large {
+                ("too_large", StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                ("malformed", StatusCode::BAD_REQUEST)
+            };
+            gw.refuse_push(peer, reason, None, &e.to_string());
+            return plain(status, "packet body could not be read\n");
+        }
+    };
+    let now = unix_nanos_now();
+    let verified = match verifier.check(&body, now) {
+        Ok(v) => v,
+        Err((e, seq)) => {
+            gw.refuse_push(peer, e.reason(), seq, &e.to_string());
+            return (push_status(&e), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{e}\n"))
+                .into_response();
+        }
+    };
+    let seq = verified.packet.sequence;
+    let len = verified.packet.data.len();
+    let outcome = {
+        let mut store = gw.store();
+        match store.guard.admit(&verified, now) {
+            Err(e) => Err(e),
+            // The sequence stays consumed even if there is no room (see SequenceGuard).
+            Ok(()) => Ok(store.ring.push(&verified.packet.data, Instant::now())),
+        }
+    };
+    match outcome {
+        Err(e) => {
+            gw.refuse_push(peer, e.reason(), Some(seq), &e.to_string());
+            (push_status(&e), format!("{e}\n")).into_response()
+        }
+        Ok(crate::buffer::PushOutcome::Refused { free }) => {
+            gw.refuse_push(
+                peer,
+                "buffer_full",
+                Some(seq),
+                &format!("{len} bytes do not fit ({free} free); nothing stored"),
+            );
+            plain(StatusCode::INSUFFICIENT_STORAGE, "buffer full: nothing stored\n")
+        }
+        Ok(crate::buffer::PushOutcome::Stored { dropped }) => {
+            gw.metrics.push_accepted(len);
+            tracing::debug!(peer = %peer, sequence = seq, key = %verified.key, bytes = len, dropped, "packet accepted");
+            plain(StatusCode::OK, "ok\n")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The accept loop: plain HTTP/1.1 or TLS 1.3, a cap on open connections, header-read timeouts, and
+//! graceful shutdown (stop accepting, let requests in flight finish within the grace period).
+
+use super::{Gateway, router};
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt as _;
+
+/// TLS handshakes that failed (for example a TLS 1.2-only client), counted for `/metrics`.
+pub static TLS_HANDSHAKE_FAILURES: AtomicU64 = AtomicU64::new(0);
+
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `gateway` on `listener` until `shutdown` completes, then drains connections for at most the
+/// configured grace period.
+pub async fn serve(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = router(gateway.clone());
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(gateway.config().max_connections));
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true).max_buf_size(64 * 1024);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = app.clone().map_request(move |mut req: Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req
+        });
+        let svc = TowerToHyperService::new(svc);
+        match &tls {
+            None => {
+                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                    drop(permit);
+                });
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                let http = http.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => {
+                            let _ = watcher.watch(http.serve_connection(TokioIo::new(s), svc)).await;
+                        }
+                        Ok(Err(e)) => tls_refused(peer, &e.to_string()),
+                        Err(_) => tls_refused(peer, "handshake timed out"),
+                    }
+                    drop(permit);
+                });
+            }
+        }
+    }
+    drop(listener);
+    tracing::info!(connections = graceful.count(), "shutting down: no new connections; draining");
+    let grace = gateway.config().shutdown_grace;
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(grace) => tracing::warn!(?grace, "grace period over; closing remaining connections"),
+    }
+    Ok(())
+}
+
+fn tls_refused(peer: SocketAddr, detail: &str) {
+    TLS_HANDSHAKE_FAILURES.fetch_add(1, Ordering::Relaxed);
+    tracing::warn!(target: "qrngdd::audit", peer = %peer, reason = "tls_handshake", detail, "connection refused");
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = term => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,188 @@
+//! End to end on loopback with the real binaries: collector → gateway → client.
+
+mod common;
+use common::*;
+use qres::entropy::{EntropySource, HealthStatus, QrngDdConfig, QrngDdSource};
+use std::time::Duration;
+
+fn client(gw: &Gateway) -> QrngDdSource {
+    QrngDdSource::new(QrngDdConfig::new(&gw.base, API_KEY).allow_plain_http().with_retries(
+        20,
+        Duration::from_millis(20),
+        Duration::from_millis(200),
+    ))
+    .unwrap()
+}
+
+#[test]
+fn collector_to_gateway_to_client() {
+    let gw = Gateway::default();
+    let mut col = collector(&collector_env(&gw.push_url(), KEY_A));
+    col.wait_log(&["qrngdd-collector started"], Duration::from_secs(10));
+
+    // The collector opens no listening socket: none of its sockets is in LISTEN state.
+    let listening = listening_inodes();
+    eventually("the collector to hold a socket", Duration::from_secs(10), || !socket_inodes(col.pid()).is_empty());
+    let mine = socket_inodes(col.pid());
+    assert!(mine.iter().all(|i| !listening.contains(i)), "collector listens: {mine:?}");
+    // (The gateway's listening socket is found the same way, so the check can see one.)
+    assert!(socket_inodes(gw.proc.pid()).iter().any(|i| listening.contains(i)));
+
+    eventually("entropy at the gateway", Duration::from_secs(20), || gw.metric("qrngdd_bytes_in_total") >= 65536.0);
+    let mut src = client(&gw);
+    let mut buf = vec![0u8; 100_000];
+    src.fill(&mut buf).unwrap();
+    assert_eq!(src.health(), HealthStatus::Healthy);
+    assert!(buf.iter().filter(|&&b| b == 0).count() < 1000, "not random-looking");
+    assert!(gw.metric("qrngdd_bytes_out_total") >= 100_000.0);
+    assert!(gw.metric("qrngdd_push_accepted_total") >= 4.0);
+    for r in qres::qrngdd::PacketError::REASONS {
+        assert_eq!(gw.rejected(r), 0.0, "honest traffic refused for {r}");
+    }
+
+    // The other endpoints.
+    let (s, body) = get(&format!("{}/api/random?bytes=16", gw.base), Some(API_KEY));
+    assert_eq!(s, 200);
+    assert_eq!(body.len(), 32);
+    assert!(body.iter().all(u8::is_ascii_hexdigit));
+    let (s, body) = get(&format!("{}/api/random?bytes=16&encoding=base64", gw.base), Some(API_KEY));
+    assert_eq!((s, body.len()), (200, 24));
+    let (s, body) = get(&format!("{}/api/integers?count=50&min=-3&max=3", gw.base), Some(API_KEY));
+    assert_eq!(s, 200);
+    let ints: Vec<i64> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(ints.len(), 50);
+    assert!(ints.iter().all(|i| (-3..=3).contains(i)));
+    let (s, body) = get(&format!("{}/api/integers?count=5&min={}&max={}", gw.base, i64::MIN, i64::MAX), Some(API_KEY));
+    assert_eq!((s, serde_json::from_slice::<Vec<i64>>(&body).unwrap().len()), (200, 5));
+    let (s, body) = get(&format!("{}/api/floats?count=20", gw.base), Some(API_KEY));
+    let floats: Vec<f64> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(s, 200);
+    assert!(floats.iter().all(|f| (0.0..1.0).contains(f)));
+    let (s, body) = get(&format!("{}/api/uuid", gw.base), Some(API_KEY));
+    let id = String::from_utf8(body).unwrap();
+    assert_eq!((s, id.len(), &id[14..15]), (200, 36, "4"));
+    let (s, body) = get(&format!("{}/api/uuid?count=3", gw.base), Some(API_KEY));
+    assert_eq!((s, serde_json::from_slice::<Vec<String>>(&body).unwrap().len()), (200, 3));
+    let (s, body) = get(&format!("{}/api/status", gw.base), Some(API_KEY));
+    assert_eq!(s, 200);
+    let status: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(status["buffer_bytes_available"].as_u64().is_some());
+    assert!(status["total_bytes_served"].as_u64().unwrap() >= 100_000);
+    assert!(["healthy", "degraded", "unhealthy"].contains(&status["status"].as_str().unwrap()));
+
+    // Graceful shutdown of both: SIGTERM, exit status 0.
+    let s = col.terminate(Duration::from_secs(10)).expect("collector did not stop");
+    assert!(s.success(), "collector exit {s:?}\n{}", col.dump());
+    col.wait_log(&["qrngdd-collector stopped"], Duration::from_secs(1));
+    let mut gw = gw;
+    let s = gw.proc.terminate(Duration::from_secs(15)).expect("gateway did not stop");
+    assert!(s.success(), "gateway exit {s:?}");
+    gw.proc.wait_log(&["qrngdd-gateway stopped"], Duration::from_secs(1));
+}
+
+/// Bytes pushed come out exactly once and in order, whatever the request sizes.
+#[test]
+fn every_byte_served_at_most_once() {
+    let gw = Gateway::default();
+    let mut pushed = Vec::new();
+    for seq in 1..=20u64 {
+        let data = counters(seq * 1000, 100 + seq as usize * 37);
+        assert_eq!(gw.push_now(&key(KEY_A), seq, &data).0, 200);
+        pushed.extend(data);
+    }
+    let mut got = Vec::new();
+    let mut n = 1;
+    loop {
+        let want = n.min(65_536);
+        let (s, body) = gw.random(want);
+        if s == 503 {
+            break;
+        }
+        assert_eq!(s, 200);
+        got.extend(body);
+        n = n * 3 + 1;
+    }
+    // What remains is smaller than the request that failed; fetch it byte-exact.
+    let rest = pushed.len() - got.len();
+    if rest > 0 {
+        let (s, body) = gw.random(rest);
+        assert_eq!(s, 200);
+        got.extend(body);
+    }
+    assert_eq!(got, pushed);
+    assert_eq!(gw.random(1).0, 503);
+    assert_eq!(get(&format!("{}/health", gw.base), None).0, 503);
+}
+
+/// A collector restarted (twice) keeps being accepted: its sequence numbers start above the previous
+/// run's (per-start epoch).
+#[test]
+fn restarted_collector_is_not_locked_out() {
+    let gw = Gateway::default();
+    for run in 1..=3 {
+        let mut env = collector_env(&gw.push_url(), KEY_A);
+        env.push(("QRNG_MAX_BYTES", "20000".into()));
+        let mut c = collector(&env);
+        let status = c.wait_exit(Duration::from_secs(30));
+        assert!(status.success(), "run {run}: {status:?}\n{}", c.dump());
+        assert_eq!(gw.rejected("sequence"), 0.0, "run {run} refused:\n{}", c.dump());
+    }
+    assert!(gw.metric("qrngdd_bytes_in_total") >= 60_000.0);
+}
+
+#[test]
+fn client_retries_while_the_buffer_is_empty_then_fails_cleanly() {
+    let gw = Gateway::default();
+    // Nothing buffered: 503 answers are retried, then the source reports an error (and no bytes).
+    let mut src = QrngDdSource::new(QrngDdConfig::new(&gw.base, API_KEY).allow_plain_http().with_retries(
+        2,
+        Duration::from_millis(10),
+        Duration::from_millis(20),
+    ))
+    .unwrap();
+    let mut buf = [0xaau8; 64];
+    let e = src.fill(&mut buf).unwrap_err();
+    assert!(e.to_string().contains("503"), "{e}");
+    assert_eq!(buf, [0; 64]);
+    assert_eq!(gw.metric("qrngdd_requests_rejected_total{reason=\"insufficient_entropy\"}"), 3.0);
+    // Data arriving during the retries is picked up.
+    let pusher = {
+        let url = gw.push_url();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            let body =
+                qres::qrngdd::EntropyPacket::sign(&key(KEY_A), 1, random_bytes(8192), qres::qrngdd::unix_nanos_now())
+                    .unwrap()
+                    .encode()
+                    .unwrap();
+            post(&url, "application/msgpack", &body).0
+        })
+    };
+    let mut src = client(&gw);
+    src.fill(&mut buf).unwrap();
+    assert_eq!(pusher.join().unwrap(), 200);
+    // A wrong key is not retried.
+    let mut bad = QrngDdSource::new(QrngDdConfig::new(&gw.base, "nope-nope-nope-nope").allow_plain_http()).unwrap();
+    assert!(bad.fill(&mut buf).unwrap_err().to_string().contains("401"));
+    // Plain http must be allowed explicitly.
+    assert!(QrngDdSource::new(QrngDdConfig::new(&gw.base, API_KEY)).is_err());
+}
+
+/// The client's health tests stop a gateway serving stuck data.
+#[test]
+fn client_health_tests_catch_a_stuck_gateway() {
+    let gw = Gateway::default();
+    assert_eq!(gw.push_now(&key(KEY_A), 1, &[0x42; 8192]).0, 200);
+    let mut src = client(&gw);
+    let mut buf = [0u8; 32];
+    let e = src.fill(&mut buf).unwrap_err();
+    assert!(e.to_string().contains("repetition count"), "{e}");
+    assert!(matches!(src.health(), HealthStatus::Failed(_)));
+    assert_eq!(buf, [0; 32]);
+}
+
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut v = vec![0u8; n];
+    getrandom::fill(&mut v).unwrap();
+    v
+}

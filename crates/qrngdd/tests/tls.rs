@@ -1,0 +1,100 @@
+//! TLS: the gateway speaks TLS 1.3 only; the client and the collector trust a private CA.
+
+mod common;
+use common::*;
+use qres::entropy::{EntropySource, QrngDdConfig, QrngDdSource};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn tls_gateway(dir: &std::path::Path) -> Gateway {
+    write_test_pki(dir);
+    let mut env = gateway_env();
+    env.push(("QRNG_TLS_CERT_FILE", dir.join("cert.pem").display().to_string()));
+    env.push(("QRNG_TLS_KEY_FILE", dir.join("key.pem").display().to_string()));
+    Gateway::start(&env)
+}
+
+/// A bare rustls handshake with the given protocol versions; `Ok(version)` or the error text.
+fn handshake(
+    port: u16,
+    ca: &std::path::Path,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<String, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in qrngdd::tls::load_certs(ca).unwrap() {
+        roots.add(c).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock).map_err(|e| e.to_string())?;
+    }
+    Ok(format!("{:?}", conn.protocol_version().unwrap()))
+}
+
+#[test]
+fn tls13_only_and_private_ca() {
+    let dir = scratch("tls");
+    let gw = tls_gateway(&dir);
+    assert!(gw.base.starts_with("https://"));
+    let ca = dir.join("ca.pem");
+
+    // TLS 1.3 works; a TLS 1.2-only client is refused, counted and logged.
+    assert_eq!(handshake(gw.addr.port(), &ca, &[&rustls::version::TLS13]).unwrap(), "TLSv1_3");
+    let e = handshake(gw.addr.port(), &ca, &[&rustls::version::TLS12]).unwrap_err();
+    assert!(e.to_lowercase().contains("protocol") || e.contains("alert"), "{e}");
+    gw.proc.wait_log(&["qrngdd::audit", "\"reason\":\"tls_handshake\""], Duration::from_secs(5));
+
+    // The collector pushes over TLS, trusting the private CA.
+    let url = format!("https://localhost:{}/push", gw.addr.port());
+    let mut env = collector_env(&url, KEY_A);
+    env.push(("QRNG_PUSH_CA_FILE", ca.display().to_string()));
+    env.push(("QRNG_MAX_BYTES", "32768".into()));
+    let mut col = collector(&env);
+    assert!(col.wait_exit(Duration::from_secs(30)).success(), "{}", col.dump());
+
+    // The client fetches over TLS with the private CA ...
+    let base = format!("https://localhost:{}", gw.addr.port());
+    let mut src =
+        QrngDdSource::new(QrngDdConfig::new(&base, API_KEY).with_ca_pem(std::fs::read(&ca).unwrap())).unwrap();
+    let mut buf = [0u8; 4096];
+    src.fill(&mut buf).unwrap();
+    // ... and without it (webpki roots only) the certificate is refused.
+    let mut untrusting = QrngDdSource::new(QrngDdConfig::new(&base, API_KEY).with_retries(
+        0,
+        Duration::from_millis(1),
+        Duration::from_millis(1),
+    ))
+    .unwrap();
+    let e = untrusting.fill(&mut buf).unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("certificate") || e.to_string().contains("UnknownIssuer"), "{e}");
+
+    let metrics = String::from_utf8(
+        ureq::Agent::config_builder()
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![
+                        ureq::tls::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap(),
+                    ])))
+                    .build(),
+            )
+            .build()
+            .new_agent()
+            .get(&format!("{base}/metrics"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_vec()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(qrngdd::metrics::scrape(&metrics, "qrngdd_tls_handshake_failures_total").unwrap() >= 2.0);
+    assert!(qrngdd::metrics::scrape(&metrics, "qrngdd_bytes_in_total").unwrap() >= 32768.0);
+}

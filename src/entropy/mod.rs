@@ -1,0 +1,24 @@
+//! Entropy sources: the [`EntropySource`] trait and its health-test wrapper (re-exported from
+//! [`crate::rng`]) and the sources that reach hardware or the network.
+//!
+//! | source | feature | what |
+//! |---|---|---|
+//! | [`OsEntropy`] | *(default)* | the operating system's RNG |
+//! | `QrngDdSource` | `qrng-dd` | a QRNG-DD gateway's `/api/random` over HTTPS |
+//! | `QuantisDevice` | `quantis` | a local Quantis QRNG character device (`/dev/qrandomN`) |
+//!
+//! Wrap a source in [`Monitored`] (or hand it to [`SeedPolicy`](crate::rng::SeedPolicy), which does) to
+//! run the SP 800-90B health tests on what it delivers; the network and device sources also test what
+//! they receive themselves.
+
+pub use crate::rng::{EntropySource, HealthStatus, Monitored, OsEntropy};
+
+#[cfg(feature = "qrng-dd")]
+mod qrngdd;
+#[cfg(feature = "qrng-dd")]
+pub use qrngdd::{QrngDdConfig, QrngDdSource};
+
+#[cfg(feature = "quantis")]
+mod quantis;
+#[cfg(feature = "quantis")]
+pub use quantis::QuantisDevice;

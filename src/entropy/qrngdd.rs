@@ -1,0 +1,368 @@
+//! [`QrngDdSource`]: entropy from a QRNG-DD gateway (ours or the public project's) over HTTPS.
+//!
+//! Each refill is `GET {base}/api/random?bytes=N&encoding=binary` with `Authorization: Bearer <key>`
+//! (N at most 65,536, the API's limit). 429 and 503 answers, and transport failures, are retried with
+//! exponential backoff (honouring `Retry-After` up to the backoff ceiling); other errors fail at once.
+//! Received bytes go through the SP 800-90B start-up and continuous health tests before they are
+//! buffered; a failure stops the source until [`QrngDdSource::reset`].
+//!
+//! The gateway is trusted only as far as its claim: combine it with other sources in a
+//! [`SeedPolicy`](crate::rng::SeedPolicy) so that a malicious gateway cannot choose a seed.
+
+use crate::error::{Error, Result};
+use crate::rng::{EntropySource, HealthStatus, Monitored};
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+use zeroize::{Zeroize, Zeroizing};
+
+/// Largest request the gateway API allows.
+pub const MAX_REQUEST: usize = 65_536;
+
+/// Configuration of a [`QrngDdSource`].
+///
+/// ```
+/// use qres::entropy::QrngDdConfig;
+/// use std::time::Duration;
+/// let config = QrngDdConfig::new("https://qrng.example:8443", "client-api-key-0123")
+///     .with_timeout(Duration::from_secs(5))
+///     .with_prefetch(8192);
+/// assert_eq!(config.prefetch_bytes, 8192);
+/// ```
+#[derive(Clone)]
+pub struct QrngDdConfig {
+    /// Gateway base URL (`https://host:port`); `/api/random` is appended.
+    pub base_url: String,
+    /// The API key, sent as a bearer token. Zeroized on drop, never shown by `Debug`.
+    pub api_key: Zeroizing<String>,
+    /// PEM CA certificates to trust instead of the webpki roots (a private CA).
+    pub ca_pem: Option<Vec<u8>>,
+    /// Timeout of one request, connection included (default 10 s).
+    pub timeout: Duration,
+    /// Retries after the first attempt on 429, 503 and transport errors (default 5).
+    pub max_retries: u32,
+    /// First retry delay, doubled per retry (default 100 ms).
+    pub initial_backoff: Duration,
+    /// Longest retry delay (default 5 s).
+    pub max_backoff: Duration,
+    /// Bytes fetched per request and kept ready (default 4,096; at most 65,536).
+    pub prefetch_bytes: usize,
+    /// Claimed min-entropy per byte, in `(0, 8]` (default 4.0: the gateway's data is not assessed here,
+    /// and a lower claim costs only bytes). It also sets the health-test cutoffs.
+    pub min_entropy_per_byte: f64,
+    /// Allow `http://` URLs (default false: tests and loopback only).
+    pub allow_plain_http: bool,
+}
+
+impl core::fmt::Debug for QrngDdConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("QrngDdConfig")
+            .field("base_url", &self.base_url)
+            .field("custom_ca", &self.ca_pem.is_some())
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("prefetch_bytes", &self.prefetch_bytes)
+            .field("min_entropy_per_byte", &self.min_entropy_per_byte)
+            .finish_non_exhaustive()
+    }
+}
+
+impl QrngDdConfig {
+    /// Defaults for `base_url` and `api_key`.
+    pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            api_key: Zeroizing::new(api_key.into()),
+            ca_pem: None,
+            timeout: Duration::from_secs(10),
+            max_retries: 5,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            prefetch_bytes: 4096,
+            min_entropy_per_byte: 4.0,
+            allow_plain_http: false,
+        }
+    }
+
+    /// Trusts the CA certificates of `pem` (instead of the webpki roots).
+    pub fn with_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Sets the per-request timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets retries and the backoff range.
+    pub fn with_retries(mut self, max_retries: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
+        self.max_retries = max_retries;
+        self.initial_backoff = initial_backoff;
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Sets the prefetch size (clamped to 1..=65,536).
+    pub fn with_prefetch(mut self, bytes: usize) -> Self {
+        self.prefetch_bytes = bytes.clamp(1, MAX_REQUEST);
+        self
+    }
+
+    /// Sets the claimed min-entropy per byte.
+    pub fn with_min_entropy(mut self, bits_per_byte: f64) -> Self {
+        self.min_entropy_per_byte = bits_per_byte;
+        self
+    }
+
+    /// Allows an `http://` base URL.
+    pub fn allow_plain_http(mut self) -> Self {
+        self.allow_plain_http = true;
+        self
+    }
+}
+
+/// The raw HTTP reader (health-tested by the [`Monitored`] around it).
+struct Fetcher {
+    agent: ureq::Agent,
+    url: String,
+    auth: Zeroizing<String>,
+    name: String,
+    claim: f64,
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl Fetcher {
+    fn fail(&self, reason: impl Into<String>) -> Error {
+        Error::EntropySource { source_name: self.name.clone(), reason: reason.into() }
+    }
+
+    /// One request of `dest.len()` (at most [`MAX_REQUEST`]) bytes, with retries.
+    fn fetch(&self, dest: &mut [u8]) -> Result<()> {
+        let url = format!("{}/api/random?bytes={}&encoding=binary", self.url, dest.len());
+        let mut backoff = self.initial_backoff;
+        let mut attempt = 0u32;
+        loop {
+            let outcome = self.agent.get(&url).header("Authorization", self.auth.as_str()).call();
+            let retry_after = match outcome {
+                Ok(mut resp) => {
+                    let status = resp.status().as_u16();
+                    match status {
+                        200 => {
+                            let mut body = Zeroizing::new(Vec::with_capacity(dest.len()));
+                            let read = resp
+                                .body_mut()
+                                .with_config()
+                                .limit(dest.len() as u64 + 1)
+                                .reader()
+                                .read_to_end(&mut body);
+                            match read {
+                                Ok(n) if n == dest.len() => {
+                                    dest.copy_from_slice(&body);
+                                    return Ok(());
+                                }
+                                Ok(n) => return Err(self.fail(format!("asked for {} bytes, received {n}", dest.len()))),
+                                Err(e) => Some(Err(format!("reading the response: {e}"))),
+                            }
+                        }
+                        429 | 503 => {
+                            let after = resp
+                                .headers()
+                                .get("retry-after")
+                                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+                                .map(Duration::from_secs);
+                            Some(Ok((status, after)))
+                        }
+                        401 => return Err(self.fail("the gateway refused the API key (401)")),
+                        s => return Err(self.fail(format!("the gateway answered {s}"))),
+                    }
+                }
+                Err(e) => Some(Err(format!("request failed: {e}"))),
+            };
+            attempt += 1;
+            let what = match &retry_after {
+                Some(Ok((s, _))) => format!("the gateway answered {s}"),
+                Some(Err(e)) => e.clone(),
+                None => String::new(),
+            };
+            if attempt > self.max_retries {
+                return Err(self.fail(format!("{what}; gave up after {attempt} attempts")));
+            }
+            let wait = match retry_after {
+                Some(Ok((_, Some(after)))) => after.max(backoff).min(self.max_backoff),
+                _ => backoff,
+            };
+            tracing::debug!(source = %self.name, attempt, ?wait, reason = %what, "retrying QRNG-DD request");
+            std::thread::sleep(wait);
+            backoff = (backoff * 2).min(self.max_backoff);
+        }
+    }
+}
+
+impl EntropySource for Fetcher {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn min_entropy_per_byte(&self) -> f64 {
+        self.claim
+    }
+
+    fn fill(&mut self, dest: &mut [u8]) -> Result<()> {
+        for chunk in dest.chunks_mut(MAX_REQUEST) {
+            self.fetch(chunk)?;
+        }
+        Ok(())
+    }
+}
+
+/// An [`EntropySource`] reading a QRNG-DD gateway (see the [module documentation](self)).
+///
+/// ```no_run
+/// use qres::entropy::{EntropySource, QrngDdConfig, QrngDdSource};
+/// let ca = std::fs::read("/etc/qrngdd/ca.pem").unwrap();
+/// let mut qrng = QrngDdSource::new(QrngDdConfig::new("https://qrng.internal:8443", "api-key").with_ca_pem(ca))?;
+/// let mut buf = [0u8; 32];
+/// qrng.fill(&mut buf)?;
+/// # Ok::<(), qres::Error>(())
+/// ```
+pub struct QrngDdSource {
+    inner: Monitored<Fetcher>,
+    ready: Zeroizing<Vec<u8>>,
+    pos: usize,
+    prefetch: usize,
+}
+
+impl core::fmt::Debug for QrngDdSource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("QrngDdSource")
+            .field("name", &self.inner.name())
+            .field("buffered", &(self.ready.len() - self.pos))
+            .field("health", &self.inner.health())
+            .finish()
+    }
+}
+
+impl QrngDdSource {
+    /// A source for `config`. Nothing is fetched until the first [`fill`](EntropySource::fill).
+    pub fn new(config: QrngDdConfig) -> Result<Self> {
+        let url = config.base_url.clone();
+        let host = url.split("://").nth(1).unwrap_or(&url).split('/').next().unwrap_or("").to_owned();
+        if host.is_empty() {
+            return Err(Error::InvalidInput("QRNG-DD gateway URL has no host"));
+        }
+        let https = url.starts_with("https://");
+        if !(https || config.allow_plain_http && url.starts_with("http://")) {
+            return Err(Error::InvalidInput(
+                "QRNG-DD gateway URL must be https:// (plain http must be allowed explicitly)",
+            ));
+        }
+        if !(config.min_entropy_per_byte > 0.0 && config.min_entropy_per_byte <= 8.0) {
+            return Err(Error::InvalidInput("claimed min-entropy must be in (0, 8] bits per byte"));
+        }
+        let name = format!("qrng-dd:{host}");
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(pem) = &config.ca_pem {
+            let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<core::result::Result<_, _>>()
+                .map_err(|_| Error::InvalidInput("QRNG-DD CA file is not valid PEM"))?;
+            if certs.is_empty() {
+                return Err(Error::InvalidInput("QRNG-DD CA PEM holds no certificate"));
+            }
+            tls = tls.root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .https_only(!config.allow_plain_http)
+            .timeout_global(Some(config.timeout))
+            .max_redirects(0)
+            .tls_config(tls.build())
+            .user_agent(concat!("qres/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        let fetcher = Fetcher {
+            agent,
+            url,
+            auth: Zeroizing::new(format!("Bearer {}", config.api_key.as_str())),
+            name,
+            claim: config.min_entropy_per_byte,
+            max_retries: config.max_retries,
+            initial_backoff: config.initial_backoff,
+            max_backoff: config.max_backoff,
+        };
+        Ok(Self {
+            inner: Monitored::new(fetcher)?,
+            ready: Zeroizing::new(Vec::new()),
+            pos: 0,
+            prefetch: config.prefetch_bytes.clamp(1, MAX_REQUEST),
+        })
+    }
+
+    /// Clears a health-test failure (the next read repeats the start-up test) and drops buffered bytes.
+    pub fn reset(&mut self) {
+        self.ready.zeroize();
+        self.ready.clear();
+        self.pos = 0;
+        self.inner.reset();
+    }
+
+    /// Bytes fetched and not yet delivered.
+    pub fn buffered(&self) -> usize {
+        self.ready.len() - self.pos
+    }
+}
+
+impl EntropySource for QrngDdSource {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn min_entropy_per_byte(&self) -> f64 {
+        self.inner.min_entropy_per_byte()
+    }
+
+    fn fill(&mut self, dest: &mut [u8]) -> Result<()> {
+        let mut done = 0;
+        while done < dest.len() {
+            if self.pos == self.ready.len() {
+                let want = dest.len() - done;
+                if want >= self.prefetch {
+                    // Large reads go straight to the caller (still health-tested by `inner`).
+                    let n = want.min(MAX_REQUEST);
+                    if let Err(e) = self.inner.fill(&mut dest[done..done + n]) {
+                        dest.zeroize();
+                        return Err(e);
+                    }
+                    done += n;
+                    continue;
+                }
+                self.ready.zeroize();
+                self.ready.resize(self.prefetch, 0);
+                self.pos = 0;
+                if let Err(e) = self.inner.fill(&mut self.ready) {
+                    self.ready.clear();
+                    dest.zeroize();
+                    return Err(e);
+                }
+            }
+            let n = (dest.len() - done).min(self.ready.len() - self.pos);
+            dest[done..done + n].copy_from_slice(&self.ready[self.pos..self.pos + n]);
+            self.ready[self.pos..self.pos + n].zeroize();
+            self.pos += n;
+            done += n;
+        }
+        Ok(())
+    }
+
+    fn health(&self) -> HealthStatus {
+        self.inner.health()
+    }
+}
