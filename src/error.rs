@@ -183,6 +183,72 @@ pub enum Error {
         available: Vec<(crate::KeyId, u32)>,
     },
 
+    /// The key that could open the data is disabled in its keyset (it can be enabled again).
+    #[error("key {key_id} v{version} is disabled in the keyset; enable it to open this data")]
+    KeyDisabled {
+        /// The key's id.
+        key_id: crate::KeyId,
+        /// The key's version.
+        version: u32,
+    },
+
+    /// The key that could open the data was destroyed: the data can no longer be opened.
+    #[error("key {key_id} v{version} was destroyed; data sealed to it can no longer be opened")]
+    KeyDestroyed {
+        /// The key's id.
+        key_id: crate::KeyId,
+        /// The key's version.
+        version: u32,
+    },
+
+    /// A keyset operation that the keyset's state does not allow (for example disabling the primary key).
+    #[error("keyset: {0}")]
+    KeysetState(&'static str),
+
+    /// Nothing is stored under this name (or revision).
+    #[error("{what} not found: {name}")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+        /// The name (or name and revision) looked for.
+        name: String,
+    },
+
+    /// A key store could not be reached or answered unexpectedly. `hint` says what to check.
+    #[error("{store} unavailable: {detail} (check {hint})")]
+    KeyStoreUnavailable {
+        /// Which store (e.g. "Vault/OpenBao at http://127.0.0.1:8200").
+        store: String,
+        /// What went wrong (never secret).
+        detail: String,
+        /// What to check.
+        hint: &'static str,
+    },
+
+    /// A key store refused the credentials. `hint` says what to check.
+    #[error("{store} refused access: {detail} (check {hint})")]
+    KeyStoreAccessDenied {
+        /// Which store.
+        store: String,
+        /// What the store said (never secret).
+        detail: String,
+        /// What to check.
+        hint: &'static str,
+    },
+
+    /// Another writer changed the stored object first; read it again and retry.
+    #[error("concurrent modification of {0}: another writer saved a newer revision first")]
+    ConcurrentModification(String),
+
+    /// Stored bytes were protected by a different kind of wrapper than the one given.
+    #[error("wrapped by {found}, but the wrapper given is {expected}")]
+    WrongWrapper {
+        /// The wrapper given.
+        expected: &'static str,
+        /// The wrapper that protected the bytes.
+        found: &'static str,
+    },
+
     /// A backend reported an internal failure that is not attributable to the inputs.
     #[error("backend failure: {0}")]
     Backend(&'static str),

@@ -49,6 +49,7 @@
 //! | feature | adds |
 //! |---|---|
 //! | *(default)* | the pure-Rust backend: everything above |
+//! | `oqs` | `backend::oqs`: every KEM and signature scheme of liboqs 0.13 (HQC, FrodoKEM, Classic McEliece, BIKE, sntrup761, Falcon, SPHINCS+, MAYO, CROSS, UOV, and its own ML-KEM / ML-DSA) through the same traits, and `fastest_provider()`. Builds liboqs from source: needs `cmake` and `libclang-dev` (README, "The liboqs backend") |
 //!
 //! ## Security
 //!
@@ -57,10 +58,14 @@
 //! for the threat model and what is *not* protected (notably copies that dependencies make on their
 //! stacks).
 
-#![forbid(unsafe_code)]
+// No unsafe code anywhere, except the liboqs FFI boundary (src/backend/oqs/ffi.rs, feature `oqs`), which
+// is the only item allowed to opt out of the deny below.
+#![cfg_attr(not(feature = "oqs"), forbid(unsafe_code))]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod alg;
+pub mod armor;
 pub mod backend;
 pub mod entropy;
 pub mod envelope;
@@ -69,6 +74,7 @@ pub mod hazmat;
 pub mod hpke;
 pub mod kdf;
 pub mod key_id;
+pub mod keys;
 pub mod primitives;
 pub mod provider;
 #[cfg(feature = "qrng-dd-packet")]
@@ -79,6 +85,8 @@ pub mod secret;
 pub mod xwing;
 
 pub use alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
+#[cfg(feature = "oqs")]
+pub use backend::oqs::fastest_provider;
 pub use error::{AlgorithmKind, Error, Result};
 pub use key_id::KeyId;
 pub use primitives::{

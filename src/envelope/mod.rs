@@ -77,6 +77,16 @@ pub trait KeyLookup {
     fn lookup(&self, key_id: &KeyId, key_version: u32) -> Option<&KemSecretKey>;
     /// Every (key id, version) held, for the "no matching key" error.
     fn available(&self) -> Vec<(KeyId, u32)>;
+
+    /// Why a key that is known but not usable cannot open data (e.g. [`Error::KeyDisabled`],
+    /// [`Error::KeyDestroyed`]), so that opening reports it instead of "no matching key".
+    ///
+    /// [`Error::KeyDisabled`]: crate::Error::KeyDisabled
+    /// [`Error::KeyDestroyed`]: crate::Error::KeyDestroyed
+    fn unavailable(&self, key_id: &KeyId, key_version: u32) -> Option<crate::Error> {
+        let _ = (key_id, key_version);
+        None
+    }
 }
 
 impl KeyLookup for KemSecretKey {

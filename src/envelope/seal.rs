@@ -277,6 +277,9 @@ pub(crate) fn unlock<'a, K: KeyLookup + ?Sized>(
     let mut candidates =
         header.stanzas.iter().filter_map(|s| keys.lookup(&s.key_id, s.key_version).map(|k| (s, k))).peekable();
     if candidates.peek().is_none() {
+        if let Some(e) = header.stanzas.iter().find_map(|s| keys.unavailable(&s.key_id, s.key_version)) {
+            return Err(e);
+        }
         return Err(Error::NoMatchingKey {
             wanted: header.stanzas.iter().map(|s| (s.key_id, s.key_version)).collect(),
             available: keys.available(),

@@ -1,0 +1,425 @@
+//! Key files, keysets and the file key store: round trips, strict parsing, the single error for a wrong
+//! password or a tampered file, lifecycle events, rotation, concurrent writers, and a crash test that
+//! kills a writer mid-write.
+
+use qres::envelope::{self, OpenOptions, SealOptions};
+use qres::kdf::{PasswordKdf, PasswordPolicy};
+use qres::keys::{
+    AesKeyWrapper, FileKeyStore, KeyAlgorithm, KeyStatus, KeyStore, Keyset, PasswordWrapper, SecretKey, private, public,
+};
+use qres::{Error, KemId, OsRng, SignatureId, default_provider};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// A cheap policy for tests (the OWASP floor m = 19 MiB, t = 2); the default costs 64 MiB and t = 3.
+fn policy() -> PasswordPolicy {
+    PasswordPolicy { kdf_for_new: PasswordKdf::Argon2id { m_kib: 19_456, t: 2, p: 1 }, ..Default::default() }
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("qres-keys-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn private_key_files_round_trip_for_every_algorithm() {
+    let p = default_provider();
+    let algorithms = [
+        KeyAlgorithm::Kem(KemId::X_WING),
+        KeyAlgorithm::Kem(KemId::ML_KEM_512),
+        KeyAlgorithm::Kem(KemId::ML_KEM_768),
+        KeyAlgorithm::Kem(KemId::ML_KEM_1024),
+        KeyAlgorithm::Signature(SignatureId::ML_DSA_44),
+        KeyAlgorithm::Signature(SignatureId::ML_DSA_65),
+        KeyAlgorithm::Signature(SignatureId::ML_DSA_87),
+    ];
+    for alg in algorithms {
+        let key = alg.generate(&p, &mut OsRng).unwrap();
+        let file = private::encrypt(&key, b"pass phrase", &policy(), &mut OsRng).unwrap();
+        let info = private::inspect(&file).unwrap();
+        assert_eq!((info.algorithm, info.key_id, info.kdf), (alg, key.key_id(), Some(policy().kdf_for_new)));
+        let back = private::decrypt(&file, b"pass phrase", &policy(), &p).unwrap();
+        assert_eq!(back.key_id(), key.key_id(), "{alg}");
+        assert_eq!(back.seed().unwrap().as_bytes(), key.seed().unwrap().as_bytes());
+        // The public key round-trips through its text form too.
+        let text = public::encode(&key.public_key()).unwrap();
+        assert_eq!(public::decode(&text, &p).unwrap(), key.public_key());
+    }
+}
+
+#[test]
+fn wrong_password_and_tampering_give_the_same_error() {
+    let p = default_provider();
+    let key = SecretKey::Kem(p.kem(KemId::X_WING).unwrap().generate(&mut OsRng).unwrap());
+    let file = private::encrypt(&key, b"pass phrase", &policy(), &mut OsRng).unwrap();
+    assert_eq!(private::decrypt(&file, b"pass phrasE", &policy(), &p).unwrap_err(), Error::AuthenticationFailed);
+    let kdf_at = 8 + 1 + 2 + 16 + 1;
+    let mut authentication_failures = 0;
+    for i in 0..file.len() {
+        let mut bad = file.clone();
+        bad[i] ^= 0x04;
+        let e = private::decrypt(&bad, b"pass phrase", &policy(), &p).unwrap_err();
+        match i {
+            // The magic, kind, algorithm and protection bytes are routing fields: their own typed errors.
+            // (the kind and algorithm are authenticated too: a valid but different one fails to open).
+            0..=10 | 27 => assert!(
+                matches!(e, Error::InvalidInput(_) | Error::UnknownAlgorithm { .. } | Error::AuthenticationFailed),
+                "byte {i}: {e}"
+            ),
+            // KDF parameters pushed beyond the ceilings are refused before any work.
+            _ if (kdf_at..kdf_at + 13).contains(&i) && e != Error::AuthenticationFailed => {
+                assert!(matches!(e, Error::InvalidInput(_)), "byte {i}: {e}")
+            }
+            // Salt length and seed length: framing errors or authentication failure.
+            _ if i == kdf_at + 13 || (kdf_at + 14 + 16 + 12..kdf_at + 14 + 16 + 14).contains(&i) => {
+                assert!(matches!(e, Error::InvalidInput(_) | Error::AuthenticationFailed), "byte {i}: {e}")
+            }
+            _ => {
+                assert_eq!(e, Error::AuthenticationFailed, "byte {i}");
+                authentication_failures += 1;
+            }
+        }
+    }
+    assert!(authentication_failures > 60, "{authentication_failures}");
+    // Truncation and extension.
+    assert!(private::decrypt(&file[..file.len() - 1], b"pass phrase", &policy(), &p).is_err());
+    assert!(private::decrypt(&[&file[..], &[0]].concat(), b"pass phrase", &policy(), &p).is_err());
+}
+
+#[test]
+fn untrusted_kdf_parameters_are_refused_before_any_work() {
+    let p = default_provider();
+    let key = SecretKey::Kem(p.kem(KemId::X_WING).unwrap().generate(&mut OsRng).unwrap());
+    let mut file = private::encrypt(&key, b"pass phrase", &policy(), &mut OsRng).unwrap();
+    let kdf_at = 8 + 1 + 2 + 16 + 1;
+    // m = 4 TiB: would take forever and all memory; refused at once.
+    file[kdf_at + 1..kdf_at + 5].copy_from_slice(&u32::MAX.to_be_bytes());
+    let t = std::time::Instant::now();
+    assert!(matches!(private::decrypt(&file, b"pass phrase", &policy(), &p), Err(Error::InvalidInput(_))));
+    assert!(t.elapsed().as_millis() < 100);
+}
+
+#[test]
+fn plaintext_key_files_need_an_explicit_opt_in() {
+    let p = default_provider();
+    let dir = temp_dir("plain");
+    let key = SecretKey::Signing(p.signature(SignatureId::ML_DSA_65).unwrap().generate(&mut OsRng).unwrap());
+    let path = dir.join("unprotected.key");
+    private::write_file_unprotected(&path, &key).unwrap();
+    // The password API refuses an unprotected file, and vice versa.
+    assert!(matches!(private::read_file(&path, b"x", &policy(), &p), Err(Error::InvalidInput(_))));
+    assert_eq!(private::read_file_unprotected(&path, &p).unwrap().key_id(), key.key_id());
+    let protected = dir.join("protected.key");
+    private::write_file(&protected, &key, b"pass phrase", &policy(), &mut OsRng).unwrap();
+    assert!(matches!(private::read_file_unprotected(&protected, &p), Err(Error::InvalidInput(_))));
+    assert_eq!(private::read_file(&protected, b"pass phrase", &policy(), &p).unwrap().key_id(), key.key_id());
+    // Written 0600, and never over an existing file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for path in [&path, &protected] {
+            assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+    let before = std::fs::read(&protected).unwrap();
+    assert!(matches!(private::write_file(&protected, &key, b"other", &policy(), &mut OsRng), Err(Error::Io { .. })));
+    assert_eq!(std::fs::read(&protected).unwrap(), before);
+    // An unprotected file whose seed was changed no longer matches its recorded key id.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut raw = qres::armor::decode(private::LABEL, &text, 1 << 20).unwrap();
+    let last = raw.len() - 1;
+    raw[last] ^= 1;
+    assert!(private::decode_unprotected(&raw, &p).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_rotated_keyset_opens_data_sealed_before_the_rotation() {
+    let p = default_provider();
+    let mut ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+    let mut sealed = Vec::new();
+    for round in 0..4u32 {
+        let msg = format!("message sealed under version {}", ks.primary_version());
+        sealed.push((
+            msg.clone(),
+            envelope::seal(&[ks.recipient().unwrap()], msg.as_bytes(), &SealOptions::default(), &mut OsRng).unwrap(),
+        ));
+        assert_eq!(ks.rotate(&p, &mut OsRng).unwrap(), round + 2);
+    }
+    // Migrate to ML-KEM-1024 too: a keyset can change algorithm.
+    ks.rotate_to(&p, KeyAlgorithm::Kem(KemId::ML_KEM_1024), &mut OsRng).unwrap();
+    let ks = Keyset::decode(ks.encode().as_bytes(), &p).unwrap();
+    for (msg, env) in &sealed {
+        assert_eq!(envelope::open(env, &ks, &OpenOptions::default()).unwrap().plaintext, msg.as_bytes());
+    }
+    assert_eq!(ks.info().len(), 6);
+    assert_eq!(ks.primary_kem().unwrap().algorithm(), KemId::ML_KEM_1024);
+}
+
+#[test]
+fn disabled_and_destroyed_keys_fail_with_clear_errors() {
+    let p = default_provider();
+    let mut ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::ML_KEM_768), &mut OsRng).unwrap();
+    let v1 = envelope::seal(&[ks.recipient().unwrap()], b"one", &SealOptions::default(), &mut OsRng).unwrap();
+    ks.rotate(&p, &mut OsRng).unwrap();
+    let id1 = ks.info()[0].key_id;
+    // The primary can be neither disabled nor destroyed.
+    assert!(matches!(ks.disable(2), Err(Error::KeysetState(_))));
+    assert!(matches!(ks.destroy(2), Err(Error::KeysetState(_))));
+    ks.disable(1).unwrap();
+    assert_eq!(
+        envelope::open(&v1, &ks, &OpenOptions::default()).unwrap_err(),
+        Error::KeyDisabled { key_id: id1, version: 1 }
+    );
+    assert!(matches!(ks.set_primary(1), Err(Error::KeysetState(_))));
+    ks.enable(1).unwrap();
+    assert_eq!(envelope::open(&v1, &ks, &OpenOptions::default()).unwrap().plaintext, b"one");
+    ks.destroy(1).unwrap();
+    let ks = Keyset::decode(ks.encode().as_bytes(), &p).unwrap();
+    let e = envelope::open(&v1, &ks, &OpenOptions::default()).unwrap_err();
+    assert_eq!(e, Error::KeyDestroyed { key_id: id1, version: 1 });
+    assert!(e.to_string().contains("destroyed"));
+    assert!(matches!(ks.key(1), Err(Error::KeyDestroyed { .. })));
+    assert_eq!(ks.info()[0].status, KeyStatus::Destroyed);
+    // The destroyed seed is gone from the serialization: it is shorter by the 64-byte ML-KEM seed.
+    let mut fresh = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::ML_KEM_768), &mut OsRng).unwrap();
+    fresh.rotate(&p, &mut OsRng).unwrap();
+    assert_eq!(fresh.encode().len() - ks.encode().len(), 64);
+    // A keyset holds one kind of key.
+    let sig = SecretKey::Signing(p.signature(SignatureId::ML_DSA_44).unwrap().generate(&mut OsRng).unwrap());
+    let mut ks = ks;
+    assert!(matches!(ks.add(sig, false), Err(Error::KeysetState(_))));
+}
+
+#[test]
+fn keyset_decoding_is_strict() {
+    let p = default_provider();
+    let mut ks = Keyset::generate(&p, KeyAlgorithm::Signature(SignatureId::ML_DSA_44), &mut OsRng).unwrap();
+    ks.rotate(&p, &mut OsRng).unwrap();
+    let good = ks.encode().as_bytes().to_vec();
+    let back = Keyset::decode(&good, &p).unwrap();
+    assert_eq!(back.info(), ks.info());
+    for i in 0..good.len() {
+        let mut bad = good.clone();
+        bad[i] ^= 0x80;
+        // Every flipped bit is either detected or (in the creation time) harmless; never a panic.
+        if let Ok(k) = Keyset::decode(&bad, &p) {
+            let created = |k: &Keyset| k.info().iter().map(|i| i.created).collect::<Vec<_>>();
+            assert_ne!(created(&k), created(&ks), "byte {i} changed nothing");
+        }
+    }
+    assert!(Keyset::decode(&good[..good.len() - 1], &p).is_err());
+    assert!(Keyset::decode(&[&good[..], &[0]].concat(), &p).is_err());
+}
+
+/// A tracing subscriber that records every event's fields as text.
+struct Recorder(Arc<Mutex<Vec<String>>>);
+
+impl tracing::Subscriber for Recorder {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct V(String);
+        impl tracing::field::Visit for V {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={:?} ", field.name(), value));
+            }
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                self.0.push_str(&format!("{}={} ", field.name(), value));
+            }
+        }
+        let mut v = V(format!("{} ", event.metadata().target()));
+        event.record(&mut v);
+        self.0.lock().unwrap().push(v.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn lifecycle_events_carry_metadata_only() {
+    let p = default_provider();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seeds = tracing::subscriber::with_default(Recorder(events.clone()), || {
+        let mut ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+        ks.rotate(&p, &mut OsRng).unwrap();
+        ks.disable(1).unwrap();
+        ks.enable(1).unwrap();
+        let first = ks.key(1).unwrap().seed().unwrap().as_bytes().to_vec();
+        ks.destroy(1).unwrap();
+        vec![first, ks.primary().seed().unwrap().as_bytes().to_vec()]
+    });
+    let events = events.lock().unwrap();
+    let actions: Vec<&str> = events
+        .iter()
+        .filter(|e| e.starts_with("qres::keyset"))
+        .filter_map(|e| e.split("action=").nth(1).and_then(|a| a.split(' ').next()))
+        .collect();
+    assert_eq!(actions, ["created", "added", "rotated", "disabled", "enabled", "destroyed"]);
+    for e in events.iter() {
+        assert!(e.contains("key_id=") && e.contains("version="), "{e}");
+        for seed in &seeds {
+            let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+            assert!(!e.contains(&hex[..16]), "an event carries key bytes: {e}");
+        }
+    }
+}
+
+#[test]
+fn file_store_saves_revisions_rotates_and_destroys() {
+    let p = default_provider();
+    let dir = temp_dir("store");
+    let store =
+        FileKeyStore::open(&dir, PasswordWrapper::new(b"store password", policy()).unwrap(), p.clone()).unwrap();
+    assert!(matches!(store.get("mail"), Err(Error::NotFound { .. })));
+    let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+    let env1 = envelope::seal(&[ks.recipient().unwrap()], b"v1 data", &SealOptions::default(), &mut OsRng).unwrap();
+    assert_eq!(store.put("mail", &ks, &mut OsRng).unwrap(), 1);
+    assert_eq!(store.rotate("mail", &p, &mut OsRng).unwrap(), (2, 2));
+    let current = store.get("mail").unwrap();
+    assert_eq!(current.revision, 2);
+    assert_eq!(envelope::open(&env1, &current.keyset, &OpenOptions::default()).unwrap().plaintext, b"v1 data");
+    assert_eq!(store.get_revision("mail", 1).unwrap().primary_version(), 1);
+    // A stale writer loses: it read revision 1.
+    assert!(matches!(store.put_if_latest("mail", &ks, Some(1), &mut OsRng), Err(Error::ConcurrentModification(_))));
+    assert!(matches!(store.put_if_latest("mail", &ks, None, &mut OsRng), Err(Error::ConcurrentModification(_))));
+    // Destroying version 1 purges the revisions that still hold its seed.
+    assert_eq!(store.destroy_key("mail", 1, &mut OsRng).unwrap(), 3);
+    assert_eq!(store.list_versions("mail").unwrap(), vec![3]);
+    assert!(matches!(store.get_revision("mail", 1), Err(Error::NotFound { .. })));
+    let e = envelope::open(&env1, &store.get("mail").unwrap().keyset, &OpenOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::KeyDestroyed { version: 1, .. }), "{e}");
+    // Files are 0600, directories 0700; names cannot escape the root.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let file = dir.join("mail").join(format!("{:020}.qks", 3));
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(dir.join("mail")).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+    for name in ["../x", "", ".hidden", "a/b", &"x".repeat(65)] {
+        assert!(matches!(store.put(name, &ks, &mut OsRng), Err(Error::InvalidInput(_))), "{name:?}");
+    }
+    // A wrong password, and a revision file moved under another name, fail to open.
+    let other =
+        FileKeyStore::open(&dir, PasswordWrapper::new(b"another password", policy()).unwrap(), p.clone()).unwrap();
+    assert_eq!(other.get("mail").unwrap_err(), Error::AuthenticationFailed);
+    std::fs::create_dir_all(dir.join("moved")).unwrap();
+    std::fs::copy(dir.join("mail").join(format!("{:020}.qks", 3)), dir.join("moved").join(format!("{:020}.qks", 1)))
+        .unwrap();
+    assert_eq!(store.get("moved").unwrap_err(), Error::AuthenticationFailed);
+    // A store with another kind of wrapper says so.
+    let aes = FileKeyStore::open(&dir, AesKeyWrapper::new(&[1; 32]).unwrap(), p.clone()).unwrap();
+    assert!(matches!(aes.get("mail"), Err(Error::WrongWrapper { .. })));
+    assert_eq!(store.list().unwrap(), vec!["mail".to_string(), "moved".to_string()]);
+    store.delete("mail").unwrap();
+    assert!(!dir.join("mail").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn concurrent_writers_lose_no_rotation() {
+    let p = default_provider();
+    let dir = temp_dir("concurrent");
+    let key = [3u8; 32];
+    let store = FileKeyStore::open(&dir, AesKeyWrapper::new(&key).unwrap(), p.clone()).unwrap();
+    store
+        .put("k", &Keyset::generate(&p, KeyAlgorithm::Kem(KemId::ML_KEM_512), &mut OsRng).unwrap(), &mut OsRng)
+        .unwrap();
+    let per_thread = 15;
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let dir = dir.clone();
+            let p = p.clone();
+            s.spawn(move || {
+                // Each thread has its own store handle (its own lock file descriptor), like separate processes.
+                let store = FileKeyStore::open(&dir, AesKeyWrapper::new(&key).unwrap(), p.clone()).unwrap();
+                for _ in 0..per_thread {
+                    // `update` retries on ConcurrentModification; the file lock serializes the writes.
+                    store.rotate("k", &p, &mut OsRng).unwrap();
+                }
+            });
+        }
+    });
+    let latest = store.get("k").unwrap();
+    assert_eq!(latest.keyset.info().len(), 1 + 4 * per_thread);
+    assert_eq!(latest.revision, 1 + 4 * per_thread as u64);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const CRASH_ENV: &str = "QRES_CRASH_TEST_WRITER";
+
+/// The child half of the crash test: rotates forever, printing each revision once it is saved.
+#[test]
+fn crash_test_writer() {
+    let Ok(dir) = std::env::var(CRASH_ENV) else { return };
+    let p = default_provider();
+    let store = FileKeyStore::open(&dir, AesKeyWrapper::new(&[5; 32]).unwrap(), p.clone()).unwrap();
+    loop {
+        let (revision, _) = store.rotate("crash", &p, &mut OsRng).unwrap();
+        println!("saved {revision}");
+    }
+}
+
+#[test]
+fn a_writer_killed_mid_write_never_loses_the_last_good_keyset() {
+    use std::io::{BufRead, BufReader};
+    let p = default_provider();
+    let dir = temp_dir("crash");
+    let store = FileKeyStore::open(&dir, AesKeyWrapper::new(&[5; 32]).unwrap(), p.clone()).unwrap();
+    store
+        .put("crash", &Keyset::generate(&p, KeyAlgorithm::Kem(KemId::ML_KEM_512), &mut OsRng).unwrap(), &mut OsRng)
+        .unwrap();
+    let mut confirmed = 1u64;
+    let mut checked = 0u64;
+    let mut kills = 0;
+    for round in 0..12u64 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "crash_test_writer", "--nocapture", "--test-threads=1"])
+            .env(CRASH_ENV, &dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let seen = Arc::new(Mutex::new(0u64));
+        let seen2 = seen.clone();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(r) = line.strip_prefix("saved ").and_then(|r| r.trim().parse::<u64>().ok()) {
+                    *seen2.lock().unwrap() = r;
+                }
+            }
+        });
+        // Kill at varying points in the write cycle.
+        std::thread::sleep(std::time::Duration::from_millis(150 + 37 * round));
+        child.kill().unwrap(); // SIGKILL: no destructors, no cleanup
+        child.wait().unwrap();
+        reader.join().unwrap();
+        kills += 1;
+        let reported = *seen.lock().unwrap();
+        confirmed = confirmed.max(reported);
+        // Every revision a writer confirmed is there and opens; the newest opens and is complete.
+        let latest = store.get("crash").expect("the last good keyset must survive a crash");
+        assert!(latest.revision >= confirmed, "revision {} < confirmed {confirmed}", latest.revision);
+        assert_eq!(latest.keyset.info().len() as u64, latest.revision, "one key per revision");
+        let revisions = store.list_versions("crash").unwrap();
+        assert_eq!(revisions, (1..=latest.revision).collect::<Vec<_>>(), "a revision is missing");
+        for r in revisions.into_iter().filter(|&r| r > checked) {
+            store.get_revision("crash", r).unwrap_or_else(|e| panic!("revision {r} damaged: {e}"));
+        }
+        checked = latest.revision;
+        confirmed = latest.revision;
+    }
+    assert!(confirmed > 12, "the writer made too little progress to test anything ({confirmed})");
+    eprintln!("crash test: {kills} kills, {confirmed} revisions, every one intact");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
