@@ -75,6 +75,8 @@ pub mod hpke;
 pub mod kdf;
 pub mod key_id;
 pub mod keys;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 pub mod primitives;
 pub mod provider;
 #[cfg(feature = "qrng-dd-packet")]

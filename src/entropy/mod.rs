@@ -6,6 +6,7 @@
 //! | [`OsEntropy`] | *(default)* | the operating system's RNG |
 //! | `QrngDdSource` | `qrng-dd` | a QRNG-DD gateway's `/api/random` over HTTPS |
 //! | `QuantisDevice` | `quantis` | a local Quantis QRNG character device (`/dev/qrandomN`) |
+//! | `Pkcs11Source` | `pkcs11` | a PKCS#11 token's generator (`C_GenerateRandom`), e.g. an HSM |
 //!
 //! Wrap a source in [`Monitored`] (or hand it to [`SeedPolicy`](crate::rng::SeedPolicy), which does) to
 //! run the SP 800-90B health tests on what it delivers; the network and device sources also test what
@@ -22,3 +23,8 @@ pub use qrngdd::{QrngDdConfig, QrngDdSource};
 mod quantis;
 #[cfg(feature = "quantis")]
 pub use quantis::QuantisDevice;
+
+#[cfg(feature = "pkcs11")]
+mod pkcs11;
+#[cfg(feature = "pkcs11")]
+pub use pkcs11::Pkcs11Source;

@@ -1,0 +1,219 @@
+//! PKCS#11 against SoftHSM2: the keyset wrapper (a non-extractable AES key generated in the token) and the
+//! `C_GenerateRandom` entropy source.
+//!
+//! SoftHSM reads its configuration from `SOFTHSM2_CONF` when the module is initialized, once per process.
+//! So `softhsm_suite` builds a temporary token directory and configuration, initializes two tokens with
+//! `softhsm2-util --init-token --free`, and runs the `#[ignore]`d tests below in a child process of this
+//! test binary with `SOFTHSM2_CONF` set (no `set_var` in a multi-threaded test process). Without SoftHSM
+//! the suite skips, except with CI=true, where it fails (`.ci/run` installs Debian's `softhsm2`).
+#![cfg(feature = "pkcs11")]
+
+use qres::entropy::{EntropySource, Monitored, Pkcs11Source};
+use qres::envelope::{self, OpenOptions, SealOptions};
+use qres::keys::pkcs11::Pkcs11Wrapper;
+use qres::keys::wrap::{self, KeyWrapper};
+use qres::keys::{FileKeyStore, KeyAlgorithm, KeyStore, Keyset};
+use qres::pkcs11::{Pkcs11Config, Pkcs11Token};
+use qres::rng::{CtrDrbg, DrbgConfig, SeedPolicy};
+use qres::{Error, KemId, OsRng, default_provider};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const CHILD: &str = "QRES_SOFTHSM_CHILD";
+const TOKEN: &str = "qres-test";
+const OTHER_TOKEN: &str = "qres-other";
+const PIN: &[u8] = b"1234-user-pin";
+
+fn module() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("QRES_PKCS11_MODULE").map(PathBuf::from),
+        Some(PathBuf::from("/usr/lib/softhsm/libsofthsm2.so")),
+        Some(PathBuf::from("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")),
+        Some(PathBuf::from("/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_file())
+}
+
+fn config(label: &str) -> Pkcs11Config {
+    Pkcs11Config::new(module().expect("SoftHSM module"), label, PIN)
+}
+
+fn init_token(conf: &Path, label: &str) {
+    let out = Command::new("softhsm2-util")
+        .args(["--init-token", "--free", "--label", label, "--so-pin", "5678-so-pin", "--pin"])
+        .arg(std::str::from_utf8(PIN).unwrap())
+        .env("SOFTHSM2_CONF", conf)
+        .output()
+        .expect("running softhsm2-util");
+    assert!(out.status.success(), "softhsm2-util: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn softhsm_suite() {
+    if std::env::var_os(CHILD).is_some() {
+        return;
+    }
+    let tool = Command::new("softhsm2-util").arg("--version").output().is_ok_and(|o| o.status.success());
+    if module().is_none() || !tool {
+        if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+            panic!("CI=true but SoftHSM2 is missing (apt-get install softhsm2)");
+        }
+        eprintln!("SoftHSM2 not installed: skipping the PKCS#11 tests (apt-get install softhsm2)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("qres-softhsm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            dir.join("tokens").display()
+        ),
+    )
+    .unwrap();
+    init_token(&conf, TOKEN);
+    init_token(&conf, OTHER_TOKEN);
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--test-threads=1"])
+        .env(CHILD, "1")
+        .env("SOFTHSM2_CONF", &conf)
+        .env("QRES_SOFTHSM_DIR", &dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "the PKCS#11 tests failed in the child process");
+    let passed: usize = stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("test result: ok. ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0);
+    assert_eq!(passed, 6, "every PKCS#11 test must have run against SoftHSM");
+}
+
+fn in_child() -> bool {
+    assert!(std::env::var_os(CHILD).is_some(), "run through softhsm_suite (it sets SOFTHSM2_CONF)");
+    true
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn wrapping_key_is_generated_in_the_token_and_never_extractable() {
+    in_child();
+    let token = Pkcs11Token::open(&config(TOKEN)).unwrap();
+    let wrapper = Pkcs11Wrapper::generate(token.clone(), "qres-kek").unwrap();
+    let info = wrapper.key_info().unwrap();
+    assert!(info.sensitive && !info.extractable && info.never_extractable, "{info:?}");
+    assert_eq!(info.value_len, 32);
+    // The label is unique: generating again is refused; find and find_or_generate return the same key.
+    assert!(matches!(Pkcs11Wrapper::generate(token.clone(), "qres-kek"), Err(Error::InvalidInput(_))));
+    let again = Pkcs11Wrapper::find_or_generate(token.clone(), "qres-kek").unwrap();
+    let sealed = wrap::seal(&wrapper, b"data", b"ctx", &mut OsRng).unwrap();
+    assert_eq!(wrap::open(&again, &sealed, b"ctx").unwrap().as_bytes(), b"data");
+    assert!(matches!(Pkcs11Wrapper::find(token, "absent"), Err(Error::NotFound { .. })));
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn a_token_wrapped_file_store_rotates_and_opens_old_data() {
+    in_child();
+    let p = default_provider();
+    let token = Pkcs11Token::open(&config(TOKEN)).unwrap();
+    let wrapper = Pkcs11Wrapper::find_or_generate(token, "qres-store-kek").unwrap();
+    let dir = PathBuf::from(std::env::var_os("QRES_SOFTHSM_DIR").unwrap()).join("store");
+    let store = FileKeyStore::open(&dir, wrapper, p.clone()).unwrap();
+    let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+    let before =
+        envelope::seal(&[ks.recipient().unwrap()], b"before rotation", &SealOptions::default(), &mut OsRng).unwrap();
+    store.put("hsm", &ks, &mut OsRng).unwrap();
+    assert_eq!(store.rotate("hsm", &p, &mut OsRng).unwrap(), (2, 2));
+    let current = store.get("hsm").unwrap().keyset;
+    assert_eq!(envelope::open(&before, &current, &OpenOptions::default()).unwrap().plaintext, b"before rotation");
+    // The file holds the token's ciphertext of the data key, not the key: flip one byte of it.
+    let file = dir.join("hsm").join(format!("{:020}.qks", 2));
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[8 + 1 + 2 + 3] ^= 1;
+    std::fs::write(&file, &bytes).unwrap();
+    assert_eq!(store.get("hsm").unwrap_err(), Error::AuthenticationFailed);
+    assert_eq!(store.get_revision("hsm", 1).unwrap().primary_version(), 1);
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn wrapped_keys_are_bound_to_their_context_and_key() {
+    in_child();
+    let token = Pkcs11Token::open(&config(TOKEN)).unwrap();
+    let a = Pkcs11Wrapper::find_or_generate(token.clone(), "qres-a").unwrap();
+    let b = Pkcs11Wrapper::find_or_generate(token, "qres-b").unwrap();
+    let wrapped = a.wrap_key(&[7u8; 32], b"name-1", &mut OsRng).unwrap();
+    assert_eq!(a.unwrap_key(&wrapped, b"name-1").unwrap().as_bytes(), &[7u8; 32]);
+    assert_eq!(a.unwrap_key(&wrapped, b"name-2").unwrap_err(), Error::AuthenticationFailed);
+    assert_eq!(b.unwrap_key(&wrapped, b"name-1").unwrap_err(), Error::AuthenticationFailed);
+    for i in 0..wrapped.len() {
+        let mut bad = wrapped.clone();
+        bad[i] ^= 0x20;
+        assert_eq!(a.unwrap_key(&bad, b"name-1").unwrap_err(), Error::AuthenticationFailed, "byte {i}");
+    }
+    assert_eq!(a.unwrap_key(&wrapped[..20], b"name-1").unwrap_err(), Error::AuthenticationFailed);
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn errors_name_what_to_check() {
+    in_child();
+    // A wrong PIN (on a token this process has not logged in to: PKCS#11 login state is per process).
+    let mut wrong = config(OTHER_TOKEN);
+    wrong.pin = qres::SecretBytes::from_slice(b"0000");
+    let e = Pkcs11Token::open(&wrong).unwrap_err();
+    assert!(matches!(e, Error::KeyStoreAccessDenied { .. }), "{e}");
+    assert!(!format!("{wrong:?}").contains("0000"));
+    // The right PIN still works afterwards.
+    Pkcs11Token::open(&config(OTHER_TOKEN)).unwrap();
+    let e = Pkcs11Token::open(&config("no-such-token")).unwrap_err();
+    assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("no-such-token"), "{e}");
+    let e = Pkcs11Token::open(&Pkcs11Config::new("/nonexistent/libpkcs11.so", TOKEN, PIN)).unwrap_err();
+    assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("module path"), "{e}");
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn pkcs11_source_delivers_health_tested_entropy() {
+    in_child();
+    let token = Pkcs11Token::open(&config(TOKEN)).unwrap();
+    let source = Pkcs11Source::new(token.clone());
+    assert_eq!(source.name(), "pkcs11:qres-test");
+    assert!(Pkcs11Source::new(token.clone()).with_min_entropy(9.0).is_err());
+    let mut monitored = Monitored::new(source).unwrap();
+    let mut a = vec![0u8; 200_000];
+    let mut b = vec![0u8; 200_000];
+    monitored.fill(&mut a).unwrap();
+    monitored.fill(&mut b).unwrap();
+    assert_ne!(a, b);
+    // Roughly uniform bytes: every value appears, none far from the mean (200,000 / 256 = 781).
+    let mut counts = [0u32; 256];
+    a.iter().for_each(|&x| counts[usize::from(x)] += 1);
+    assert!(counts.iter().all(|&c| (600..1000).contains(&c)), "{counts:?}");
+    // A DRBG seeded from the token.
+    let policy = SeedPolicy::new().with_source(Pkcs11Source::new(token)).unwrap();
+    let mut drbg = CtrDrbg::new(policy, DrbgConfig::default()).unwrap();
+    let mut out = [0u8; 64];
+    drbg.fill_with_additional(&mut out, b"").unwrap();
+    assert_ne!(out, [0u8; 64]);
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn tokens_are_found_by_label_not_slot_number() {
+    in_child();
+    let a = Pkcs11Token::open(&config(TOKEN)).unwrap();
+    let b = Pkcs11Token::open(&config(OTHER_TOKEN)).unwrap();
+    assert_eq!((a.label(), b.label()), (TOKEN, OTHER_TOKEN));
+    // A key generated on one token is not visible on the other.
+    Pkcs11Wrapper::find_or_generate(b.clone(), "only-on-other").unwrap();
+    assert!(matches!(Pkcs11Wrapper::find(a, "only-on-other"), Err(Error::NotFound { .. })));
+    assert!(Pkcs11Wrapper::find(b, "only-on-other").is_ok());
+}
