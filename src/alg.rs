@@ -17,6 +17,24 @@
 //! **Private range.** Algorithms without a registered codepoint get ids in `0xfe00..=0xfeff` of their family
 //! (the range TLS reserves for private use). These are stable within qres formats but mean nothing outside.
 //!
+//! **liboqs algorithms.** The schemes that only the liboqs backend (feature `oqs`) implements have no IANA
+//! HPKE or TLS codepoint, so they take private-range ids, allocated one block of 16 per family (a new
+//! parameter set of a family takes the next free id of its block; ids are never reused). Their names are
+//! liboqs' own algorithm identifiers, so `KemId::from_name` accepts exactly what liboqs calls them.
+//!
+//! | [`KemId`] block | family | | [`SignatureId`] block | family |
+//! |---|---|---|---|---|
+//! | `0xfe10..=0xfe12` | BIKE-L1/L3/L5 | | `0xfe01..=0xfe03` | Dilithium2/3/5 (round 3) |
+//! | `0xfe20..=0xfe29` | Classic-McEliece-348864 ... 8192128f | | `0xfe10..=0xfe13` | Falcon-512/1024, Falcon-padded-512/1024 |
+//! | `0xfe30..=0xfe32` | HQC-128/192/256 | | `0xfe20..=0xfe2b` | SPHINCS+-SHA2/SHAKE-128f ... 256s-simple |
+//! | `0xfe40..=0xfe45` | FrodoKEM-640/976/1344-AES/SHAKE | | `0xfe30..=0xfe33` | MAYO-1/2/3/5 |
+//! | `0xfe50` | sntrup761 | | `0xfe40..=0xfe48` | cross-rsdp-128/192/256-balanced/fast/small |
+//! | `0xfe60..=0xfe62` | Kyber512/768/1024 (round 3) | | `0xfe50..=0xfe58` | cross-rsdpg-128/192/256-balanced/fast/small |
+//! | | | | `0xfe60..=0xfe6b` | OV-Is/Ip/III/V, -pkc, -pkc-skc |
+//!
+//! liboqs 0.13 ships SPHINCS+ 3.1, not FIPS 205 SLH-DSA (whose hashing and domain separation differ), and
+//! round-3 Kyber and Dilithium beside ML-KEM and ML-DSA; the names keep them apart.
+//!
 //! ```
 //! use qres::{KemId, SignatureId};
 //! assert_eq!(KemId::X_WING.value(), 0x647a);
@@ -116,6 +134,58 @@ define_ids! {
         ML_KEM_1024 = 0x0042, "ML-KEM-1024";
         /// X-Wing (draft-connolly-cfrg-xwing-kem; MLKEM768-X25519 in draft-ietf-hpke-pq).
         X_WING = 0x647a, "X-Wing";
+        /// BIKE level 1 (NIST round 4; liboqs).
+        BIKE_L1 = 0xfe10, "BIKE-L1";
+        /// BIKE level 3 (NIST round 4; liboqs).
+        BIKE_L3 = 0xfe11, "BIKE-L3";
+        /// BIKE level 5 (NIST round 4; liboqs).
+        BIKE_L5 = 0xfe12, "BIKE-L5";
+        /// Classic McEliece 348864 (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_348864 = 0xfe20, "Classic-McEliece-348864";
+        /// Classic McEliece 348864f (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_348864F = 0xfe21, "Classic-McEliece-348864f";
+        /// Classic McEliece 460896 (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_460896 = 0xfe22, "Classic-McEliece-460896";
+        /// Classic McEliece 460896f (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_460896F = 0xfe23, "Classic-McEliece-460896f";
+        /// Classic McEliece 6688128 (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_6688128 = 0xfe24, "Classic-McEliece-6688128";
+        /// Classic McEliece 6688128f (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_6688128F = 0xfe25, "Classic-McEliece-6688128f";
+        /// Classic McEliece 6960119 (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_6960119 = 0xfe26, "Classic-McEliece-6960119";
+        /// Classic McEliece 6960119f (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_6960119F = 0xfe27, "Classic-McEliece-6960119f";
+        /// Classic McEliece 8192128 (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_8192128 = 0xfe28, "Classic-McEliece-8192128";
+        /// Classic McEliece 8192128f (NIST round 4; liboqs).
+        CLASSIC_MCELIECE_8192128F = 0xfe29, "Classic-McEliece-8192128f";
+        /// HQC-128 (selected by NIST for standardisation; liboqs).
+        HQC_128 = 0xfe30, "HQC-128";
+        /// HQC-192 (selected by NIST for standardisation; liboqs).
+        HQC_192 = 0xfe31, "HQC-192";
+        /// HQC-256 (selected by NIST for standardisation; liboqs).
+        HQC_256 = 0xfe32, "HQC-256";
+        /// FrodoKEM-640-AES (ISO proposal; liboqs).
+        FRODOKEM_640_AES = 0xfe40, "FrodoKEM-640-AES";
+        /// FrodoKEM-640-SHAKE (ISO proposal; liboqs).
+        FRODOKEM_640_SHAKE = 0xfe41, "FrodoKEM-640-SHAKE";
+        /// FrodoKEM-976-AES (ISO proposal; liboqs).
+        FRODOKEM_976_AES = 0xfe42, "FrodoKEM-976-AES";
+        /// FrodoKEM-976-SHAKE (ISO proposal; liboqs).
+        FRODOKEM_976_SHAKE = 0xfe43, "FrodoKEM-976-SHAKE";
+        /// FrodoKEM-1344-AES (ISO proposal; liboqs).
+        FRODOKEM_1344_AES = 0xfe44, "FrodoKEM-1344-AES";
+        /// FrodoKEM-1344-SHAKE (ISO proposal; liboqs).
+        FRODOKEM_1344_SHAKE = 0xfe45, "FrodoKEM-1344-SHAKE";
+        /// Streamlined NTRU Prime sntrup761 (liboqs).
+        SNTRUP761 = 0xfe50, "sntrup761";
+        /// CRYSTALS-Kyber 512 (round 3, pre-FIPS 203; not interoperable with ML-KEM; liboqs).
+        KYBER_512 = 0xfe60, "Kyber512";
+        /// CRYSTALS-Kyber 768 (round 3, pre-FIPS 203; not interoperable with ML-KEM; liboqs).
+        KYBER_768 = 0xfe61, "Kyber768";
+        /// CRYSTALS-Kyber 1024 (round 3, pre-FIPS 203; not interoperable with ML-KEM; liboqs).
+        KYBER_1024 = 0xfe62, "Kyber1024";
     }
 }
 
@@ -129,6 +199,112 @@ define_ids! {
         ML_DSA_65 = 0x0905, "ML-DSA-65";
         /// ML-DSA-87, FIPS 204.
         ML_DSA_87 = 0x0906, "ML-DSA-87";
+        /// CRYSTALS-Dilithium2 (round 3, pre-FIPS 204; not interoperable with ML-DSA; liboqs).
+        DILITHIUM_2 = 0xfe01, "Dilithium2";
+        /// CRYSTALS-Dilithium3 (round 3, pre-FIPS 204; not interoperable with ML-DSA; liboqs).
+        DILITHIUM_3 = 0xfe02, "Dilithium3";
+        /// CRYSTALS-Dilithium5 (round 3, pre-FIPS 204; not interoperable with ML-DSA; liboqs).
+        DILITHIUM_5 = 0xfe03, "Dilithium5";
+        /// Falcon-512 (variable-length signatures; liboqs).
+        FALCON_512 = 0xfe10, "Falcon-512";
+        /// Falcon-1024 (variable-length signatures; liboqs).
+        FALCON_1024 = 0xfe11, "Falcon-1024";
+        /// Falcon-512 with fixed-length (padded) signatures (liboqs).
+        FALCON_PADDED_512 = 0xfe12, "Falcon-padded-512";
+        /// Falcon-1024 with fixed-length (padded) signatures (liboqs).
+        FALCON_PADDED_1024 = 0xfe13, "Falcon-padded-1024";
+        /// SPHINCS+-SHA2-128f-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHA2_128F_SIMPLE = 0xfe20, "SPHINCS+-SHA2-128f-simple";
+        /// SPHINCS+-SHA2-128s-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHA2_128S_SIMPLE = 0xfe21, "SPHINCS+-SHA2-128s-simple";
+        /// SPHINCS+-SHA2-192f-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHA2_192F_SIMPLE = 0xfe22, "SPHINCS+-SHA2-192f-simple";
+        /// SPHINCS+-SHA2-192s-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHA2_192S_SIMPLE = 0xfe23, "SPHINCS+-SHA2-192s-simple";
+        /// SPHINCS+-SHA2-256f-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHA2_256F_SIMPLE = 0xfe24, "SPHINCS+-SHA2-256f-simple";
+        /// SPHINCS+-SHA2-256s-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHA2_256S_SIMPLE = 0xfe25, "SPHINCS+-SHA2-256s-simple";
+        /// SPHINCS+-SHAKE-128f-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHAKE_128F_SIMPLE = 0xfe26, "SPHINCS+-SHAKE-128f-simple";
+        /// SPHINCS+-SHAKE-128s-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHAKE_128S_SIMPLE = 0xfe27, "SPHINCS+-SHAKE-128s-simple";
+        /// SPHINCS+-SHAKE-192f-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHAKE_192F_SIMPLE = 0xfe28, "SPHINCS+-SHAKE-192f-simple";
+        /// SPHINCS+-SHAKE-192s-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHAKE_192S_SIMPLE = 0xfe29, "SPHINCS+-SHAKE-192s-simple";
+        /// SPHINCS+-SHAKE-256f-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHAKE_256F_SIMPLE = 0xfe2a, "SPHINCS+-SHAKE-256f-simple";
+        /// SPHINCS+-SHAKE-256s-simple (SPHINCS+ 3.1, the submission FIPS 205 SLH-DSA grew from; not interoperable with SLH-DSA; liboqs).
+        SPHINCS_PLUS_SHAKE_256S_SIMPLE = 0xfe2b, "SPHINCS+-SHAKE-256s-simple";
+        /// MAYO-1 (NIST additional signatures, round 2; liboqs).
+        MAYO_1 = 0xfe30, "MAYO-1";
+        /// MAYO-2 (NIST additional signatures, round 2; liboqs).
+        MAYO_2 = 0xfe31, "MAYO-2";
+        /// MAYO-3 (NIST additional signatures, round 2; liboqs).
+        MAYO_3 = 0xfe32, "MAYO-3";
+        /// MAYO-5 (NIST additional signatures, round 2; liboqs).
+        MAYO_5 = 0xfe33, "MAYO-5";
+        /// CROSS-R-SDP 128 balanced (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_128_BALANCED = 0xfe40, "cross-rsdp-128-balanced";
+        /// CROSS-R-SDP 128 fast (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_128_FAST = 0xfe41, "cross-rsdp-128-fast";
+        /// CROSS-R-SDP 128 small (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_128_SMALL = 0xfe42, "cross-rsdp-128-small";
+        /// CROSS-R-SDP 192 balanced (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_192_BALANCED = 0xfe43, "cross-rsdp-192-balanced";
+        /// CROSS-R-SDP 192 fast (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_192_FAST = 0xfe44, "cross-rsdp-192-fast";
+        /// CROSS-R-SDP 192 small (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_192_SMALL = 0xfe45, "cross-rsdp-192-small";
+        /// CROSS-R-SDP 256 balanced (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_256_BALANCED = 0xfe46, "cross-rsdp-256-balanced";
+        /// CROSS-R-SDP 256 fast (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_256_FAST = 0xfe47, "cross-rsdp-256-fast";
+        /// CROSS-R-SDP 256 small (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDP_256_SMALL = 0xfe48, "cross-rsdp-256-small";
+        /// CROSS-R-SDP(G) 128 balanced (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_128_BALANCED = 0xfe50, "cross-rsdpg-128-balanced";
+        /// CROSS-R-SDP(G) 128 fast (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_128_FAST = 0xfe51, "cross-rsdpg-128-fast";
+        /// CROSS-R-SDP(G) 128 small (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_128_SMALL = 0xfe52, "cross-rsdpg-128-small";
+        /// CROSS-R-SDP(G) 192 balanced (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_192_BALANCED = 0xfe53, "cross-rsdpg-192-balanced";
+        /// CROSS-R-SDP(G) 192 fast (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_192_FAST = 0xfe54, "cross-rsdpg-192-fast";
+        /// CROSS-R-SDP(G) 192 small (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_192_SMALL = 0xfe55, "cross-rsdpg-192-small";
+        /// CROSS-R-SDP(G) 256 balanced (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_256_BALANCED = 0xfe56, "cross-rsdpg-256-balanced";
+        /// CROSS-R-SDP(G) 256 fast (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_256_FAST = 0xfe57, "cross-rsdpg-256-fast";
+        /// CROSS-R-SDP(G) 256 small (NIST additional signatures, round 2; liboqs).
+        CROSS_RSDPG_256_SMALL = 0xfe58, "cross-rsdpg-256-small";
+        /// UOV OV-Is (NIST additional signatures, round 2; liboqs).
+        UOV_IS = 0xfe60, "OV-Is";
+        /// UOV OV-Ip (NIST additional signatures, round 2; liboqs).
+        UOV_IP = 0xfe61, "OV-Ip";
+        /// UOV OV-III (NIST additional signatures, round 2; liboqs).
+        UOV_III = 0xfe62, "OV-III";
+        /// UOV OV-V (NIST additional signatures, round 2; liboqs).
+        UOV_V = 0xfe63, "OV-V";
+        /// UOV OV-Is-pkc (NIST additional signatures, round 2; liboqs).
+        UOV_IS_PKC = 0xfe64, "OV-Is-pkc";
+        /// UOV OV-Ip-pkc (NIST additional signatures, round 2; liboqs).
+        UOV_IP_PKC = 0xfe65, "OV-Ip-pkc";
+        /// UOV OV-III-pkc (NIST additional signatures, round 2; liboqs).
+        UOV_III_PKC = 0xfe66, "OV-III-pkc";
+        /// UOV OV-V-pkc (NIST additional signatures, round 2; liboqs).
+        UOV_V_PKC = 0xfe67, "OV-V-pkc";
+        /// UOV OV-Is-pkc-skc (NIST additional signatures, round 2; liboqs).
+        UOV_IS_PKC_SKC = 0xfe68, "OV-Is-pkc-skc";
+        /// UOV OV-Ip-pkc-skc (NIST additional signatures, round 2; liboqs).
+        UOV_IP_PKC_SKC = 0xfe69, "OV-Ip-pkc-skc";
+        /// UOV OV-III-pkc-skc (NIST additional signatures, round 2; liboqs).
+        UOV_III_PKC_SKC = 0xfe6a, "OV-III-pkc-skc";
+        /// UOV OV-V-pkc-skc (NIST additional signatures, round 2; liboqs).
+        UOV_V_PKC_SKC = 0xfe6b, "OV-V-pkc-skc";
     }
 }
 
@@ -240,11 +416,29 @@ mod tests {
     }
 
     #[test]
+    fn liboqs_only_algorithms_use_the_private_range_and_liboqs_names() {
+        let standard_kems =
+            [KemId::DHKEM_X25519_HKDF_SHA256, KemId::ML_KEM_512, KemId::ML_KEM_768, KemId::ML_KEM_1024, KemId::X_WING];
+        let private: Vec<_> = KemId::KNOWN.iter().filter(|(id, _)| !standard_kems.contains(id)).collect();
+        assert_eq!(private.len(), 26);
+        assert!(private.iter().all(|(id, _)| id.is_private()));
+        let private: Vec<_> = SignatureId::KNOWN.iter().filter(|(id, _)| id.value() >= PRIVATE_RANGE_START).collect();
+        assert_eq!(private.len(), 53);
+        assert_eq!(
+            SignatureId::from_name("sphincs+-sha2-128f-simple"),
+            Some(SignatureId::SPHINCS_PLUS_SHA2_128F_SIMPLE)
+        );
+        assert_eq!(KemId::from_name("Classic-McEliece-348864"), Some(KemId::CLASSIC_MCELIECE_348864));
+        assert_eq!(SignatureId::UOV_III_PKC_SKC.to_string(), "OV-III-pkc-skc");
+    }
+
+    #[test]
     fn unknown_ids_display_their_value() {
         assert_eq!(KemId(0x1234).name(), None);
         assert_eq!(format!("{}", AeadId(0x00ff)), "AEAD 0x00ff");
         assert_eq!(format!("{:?}", KemId::X_WING), "KemId(X-Wing = 0x647a)");
         assert!(AeadId::AES_256_CBC_HMAC_SHA256.is_private());
+        assert!(KemId::HQC_128.is_private() && SignatureId::FALCON_512.is_private());
         assert!(!AeadId::AES_256_GCM.is_private());
     }
 }

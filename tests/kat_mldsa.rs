@@ -3,15 +3,24 @@
 //!
 //! Coverage: pure and pre-hash (HashML-DSA, all twelve ACVP hash functions) external interfaces, the
 //! internal interface with a message, deterministic and hedged signing, seed and expanded key formats.
-//! Not covered: the *external-mu* groups (signing or verifying a caller-computed `mu`), because the
-//! libcrux backend does not expose a mu-level interface; they are counted as skipped and the counts are
-//! asserted.
+//! Not covered: the *external-mu* groups (signing or verifying a caller-computed `mu`), because neither
+//! libcrux nor liboqs exposes a mu-level interface; they are counted as skipped and the counts are
+//! asserted. On the liboqs backend (feature `oqs`) the pre-hash and internal-interface groups are skipped
+//! too (liboqs 0.13 exposes only pure ML-DSA); the counts per backend are asserted.
 
 mod common;
 
 use common::*;
 use qres::{Error, PreHash, Provider, SignInput, SignatureId, SignatureScheme};
 use serde_json::Value;
+
+const MU: &str = "external-mu cases (no mu-level interface in libcrux or liboqs)";
+const NOT_IN_LIBOQS: &str = "HashML-DSA / internal-interface cases (not exposed by liboqs 0.13)";
+
+/// The expected (passed, skipped) counts of one file on the backend `name`.
+fn per_backend(name: &str, default: (usize, usize), oqs: (usize, usize)) -> (usize, usize) {
+    if name == "oqs" { oqs } else { default }
+}
 
 fn scheme_for(p: &Provider, parameter_set: &str) -> &'static dyn SignatureScheme {
     p.signature(SignatureId::from_name(parameter_set).unwrap()).unwrap()
@@ -59,7 +68,7 @@ fn acvp_keygen() {
     }
 }
 
-fn sig_gen(file: &str, passed: usize, skipped: usize) {
+fn sig_gen(file: &str, default: (usize, usize), oqs: (usize, usize)) {
     let groups = require!(acvp(file));
     for (name, p) in backends() {
         let mut tally = Tally::new(format!("ACVP {file} [{name}]"));
@@ -71,7 +80,7 @@ fn sig_gen(file: &str, passed: usize, skipped: usize) {
                 let context = hx_opt(t, "context").unwrap_or_default();
                 let mut digest = Vec::new();
                 let Some(input) = acvp_input(g, t, &message, &context, &mut digest) else {
-                    tally.skip("external-mu cases (no mu-level interface in libcrux)");
+                    tally.skip(MU);
                     continue;
                 };
                 let rnd = if deterministic { vec![0u8; 32] } else { hx(t, "rnd") };
@@ -81,24 +90,34 @@ fn sig_gen(file: &str, passed: usize, skipped: usize) {
                 } else {
                     scheme.sign_with_expanded_key(&hx(t, "sk"), input, &rnd)
                 };
+                if let (Err(Error::Unsupported(_)), "oqs") = (&sig, name) {
+                    tally.skip(NOT_IN_LIBOQS);
+                    continue;
+                }
                 let sig = sig.unwrap_or_else(|err| panic!("tc {}: {err}", t["tcId"]));
                 tally.check(sig.as_bytes() == hx(e, "signature"), || format!("tg {} tc {}", g.meta["tgId"], t["tcId"]));
             }
         }
+        let (passed, skipped) = per_backend(name, default, oqs);
         tally.finish(passed, skipped);
     }
 }
 
+/// liboqs: pure external-interface groups only.
+const OQS_SIGGEN: (usize, usize) = (90, 270);
+const OQS_SIGGEN_TR1: (usize, usize) = (180, 540);
+const OQS_SIGVER: (usize, usize) = (45, 135);
+
 #[test]
 fn acvp_sig_gen() {
     // 24 groups of 15; the 6 external-mu groups are skipped.
-    sig_gen("ML-DSA-sigGen-FIPS204", 270, 90);
+    sig_gen("ML-DSA-sigGen-FIPS204", (270, 90), (OQS_SIGGEN.0, OQS_SIGGEN.1));
 }
 
 #[test]
 fn acvp_sig_gen_tr1() {
     // 48 groups of 15 (seed and expanded key formats); the 12 external-mu groups are skipped.
-    sig_gen("ML-DSA-sigGen-FIPS204-tr1", 540, 180);
+    sig_gen("ML-DSA-sigGen-FIPS204-tr1", (540, 180), (OQS_SIGGEN_TR1.0, OQS_SIGGEN_TR1.1));
 }
 
 #[test]
@@ -113,18 +132,23 @@ fn acvp_sig_ver() {
                 let context = hx_opt(t, "context").unwrap_or_default();
                 let mut digest = Vec::new();
                 let Some(input) = acvp_input(g, t, &message, &context, &mut digest) else {
-                    tally.skip("external-mu cases (no mu-level interface in libcrux)");
+                    tally.skip(MU);
                     continue;
                 };
                 let vk = scheme.parse_verifying_key(&hx(t, "pk")).unwrap();
                 let r = scheme.verify(&vk, input, &hx(t, "signature"));
+                if let (Err(Error::Unsupported(_)), "oqs") = (&r, name) {
+                    tally.skip(NOT_IN_LIBOQS);
+                    continue;
+                }
                 if let Err(err) = &r {
                     assert_eq!(*err, Error::AuthenticationFailed, "tc {}", t["tcId"]);
                 }
                 tally.check(r.is_ok() == e["testPassed"].as_bool().unwrap(), || format!("tc {}", t["tcId"]));
             }
         }
-        tally.finish(135, 45);
+        let (passed, skipped) = per_backend(name, (135, 45), OQS_SIGVER);
+        tally.finish(passed, skipped);
     }
 }
 
@@ -148,7 +172,7 @@ fn wycheproof_sign(file: &str, seeded: bool, passed: usize, skipped: usize) {
                 let valid = t["result"] == "valid";
                 let Some(message) = hx_opt(t, "msg") else {
                     assert!(t.get("mu").is_some(), "tc {}: neither msg nor mu", t["tcId"]);
-                    tally.skip("external-mu cases (no mu-level interface in libcrux)");
+                    tally.skip(MU);
                     continue;
                 };
                 let context = hx_opt(t, "ctx").unwrap_or_default();
@@ -196,6 +220,13 @@ fn wycheproof_mldsa_sign_noseed() {
     wycheproof_sign("mldsa_87_sign_noseed_test.json", false, 59, 10);
 }
 
+/// The Wycheproof case liboqs 0.13 gets wrong (one per parameter set): a *valid* signature whose verification calls
+/// `use_hint(1, 0)`, which the AVX2 code of pq-crystals' Dilithium that liboqs 0.13 uses computes wrongly
+/// (fixed upstream in pq-crystals after liboqs 0.13). It is rejected. The default backend accepts it. (The
+/// other AVX2 verifier defect, the missing `‖z‖∞` bound, is covered by a check in qres' liboqs backend.)
+const LIBOQS_USE_HINT_CASE: &str = "signature that calls use_hint(1, 0)";
+const LIBOQS_USE_HINT_DEFECT: &str = "valid signature liboqs 0.13 rejects (AVX2 use_hint defect)";
+
 #[test]
 fn wycheproof_mldsa_verify() {
     for (file, expected) in
@@ -212,6 +243,13 @@ fn wycheproof_mldsa_verify() {
                     let r = scheme.parse_verifying_key(&hx(g, "publicKey")).and_then(|vk| {
                         scheme.verify(&vk, SignInput::Pure { message: &message, context: &context }, &hx(t, "sig"))
                     });
+                    if name == "oqs" && t["comment"] == LIBOQS_USE_HINT_CASE {
+                        // Known liboqs 0.13 defect, asserted so that a fixed liboqs makes this test fail
+                        // (and the exception is then removed).
+                        assert_eq!(r, Err(Error::AuthenticationFailed), "liboqs now accepts tc {}", t["tcId"]);
+                        tally.skip(LIBOQS_USE_HINT_DEFECT);
+                        continue;
+                    }
                     let ok = match t["result"].as_str().unwrap() {
                         "valid" => r.is_ok(),
                         "invalid" => r.is_err(),
@@ -220,7 +258,9 @@ fn wycheproof_mldsa_verify() {
                     tally.check(ok, || format!("tc {} ({}): {:?}", t["tcId"], t["comment"], r.err()));
                 }
             }
-            tally.finish(expected, 0);
+            // One such case per file (asserted through the counts).
+            let skipped = usize::from(name == "oqs");
+            tally.finish(expected - skipped, skipped);
         }
     }
 }

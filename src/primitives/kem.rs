@@ -87,6 +87,22 @@ pub trait Kem: Any + Send + Sync + 'static {
         Err(Error::Unsupported("importing an expanded secret key"))
     }
 
+    /// Imports a secret key from its expanded encoding and its public key: the storage form of algorithms
+    /// without a seed (for example liboqs' HQC, FrodoKEM or Classic McEliece, whose secret keys do not all
+    /// embed the public key). The pair is checked: ML-KEM by the checks of
+    /// [`secret_key_from_expanded`](Self::secret_key_from_expanded) and a comparison with the embedded
+    /// key, other algorithms by a pairwise-consistency test. A mismatch is [`Error::InvalidKey`].
+    fn import_secret_key(&'static self, expanded: &[u8], public_key: &[u8]) -> Result<KemSecretKey> {
+        let key = self.secret_key_from_expanded(expanded)?;
+        if key.public_key().as_bytes() != public_key {
+            return Err(Error::InvalidKey {
+                what: "KEM key pair",
+                reason: "the public key does not belong to the secret key",
+            });
+        }
+        Ok(key)
+    }
+
     /// The expanded encoding of a secret key (FIPS 203 `dk` for ML-KEM), e.g. for known-answer tests.
     fn expanded_secret_key(&self, key: &KemSecretKey) -> Result<SecretBytes> {
         let _ = key;

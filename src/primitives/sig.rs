@@ -299,6 +299,14 @@ pub trait SignatureScheme: Send + Sync + 'static {
         Err(Error::Unsupported("exporting an expanded signing key"))
     }
 
+    /// Imports a signing key from its expanded encoding and its verifying key: the storage form of
+    /// schemes without a seed (for example liboqs' Falcon, SPHINCS+, MAYO). The pair is checked by a
+    /// pairwise-consistency test (sign and verify); a mismatch is [`Error::InvalidKey`].
+    fn import_signing_key(&'static self, expanded: &[u8], verifying_key: &[u8]) -> Result<SigningKey> {
+        let _ = (expanded, verifying_key);
+        Err(Error::Unsupported("importing an expanded signing key"))
+    }
+
     /// Signs with a key given only in expanded form (FIPS 204 `sk` encoding), after checking that the
     /// encoding is well formed. Hazardous: for known-answer tests and imports from systems that do not
     /// keep seeds.

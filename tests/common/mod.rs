@@ -44,8 +44,34 @@ macro_rules! require {
 }
 
 /// Every provider whose implementations the known-answer tests check, by name.
+///
+/// With the `oqs` feature, the liboqs provider too: its ML-KEM, ML-DSA and X-Wing (over liboqs' ML-KEM)
+/// are liboqs'; for families liboqs does not implement (AEADs, KDFs, X25519, ...) it delegates to the
+/// default backend, so those known-answer tests run the same code twice.
 pub fn backends() -> Vec<(&'static str, qres::Provider)> {
-    vec![("default", qres::default_provider())]
+    #[allow(unused_mut)]
+    let mut all = vec![("default", qres::default_provider())];
+    #[cfg(feature = "oqs")]
+    all.push(("oqs", qres::backend::oqs::provider()));
+    all
+}
+
+/// The backends of [`backends`] that serve distinct implementations of what `get` picks (the first
+/// backend of each implementation object): for expensive tests of families that the liboqs provider
+/// delegates to the default backend.
+pub fn distinct_backends<T: ?Sized + 'static>(
+    get: impl Fn(&qres::Provider) -> &'static T,
+) -> Vec<(&'static str, qres::Provider)> {
+    let mut seen: Vec<*const ()> = Vec::new();
+    backends()
+        .into_iter()
+        .filter(|(_, p)| {
+            let at = get(p) as *const T as *const ();
+            let new = !seen.contains(&at);
+            seen.push(at);
+            new
+        })
+        .collect()
 }
 
 /// Hex to bytes (either case).

@@ -24,7 +24,7 @@ const RND_LEN: usize = 32;
 ///
 /// Written here because libcrux signs with whatever bytes it is given and offers no such check; it
 /// matters only for keys imported in expanded form (seed-derived keys are valid by construction).
-fn check_expanded_key(sk: &[u8], eta: u8, l: usize, k: usize) -> Result<()> {
+pub(crate) fn check_expanded_key(sk: &[u8], eta: u8, l: usize, k: usize) -> Result<()> {
     // rho (32) || K (32) || tr (64) || s1 (l polys) || s2 (k polys) || t0 (k polys)
     let bits = if eta == 2 { 3 } else { 4 };
     let poly_len = 32 * bits;
