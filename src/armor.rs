@@ -17,6 +17,7 @@
 use crate::error::{Error, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use zeroize::Zeroizing;
 
 /// Base64 characters per line.
 pub const LINE_LEN: usize = 64;
@@ -32,7 +33,8 @@ fn end_line(label: &str) -> String {
 /// Armors `bytes` under `label`: the begin line, base64 in 64-column lines, the end line, each ending
 /// with LF.
 pub fn encode(label: &str, bytes: &[u8]) -> String {
-    let b64 = STANDARD.encode(bytes);
+    // Zeroized on drop: armored bytes may be an (unprotected) private key.
+    let b64 = Zeroizing::new(STANDARD.encode(bytes));
     let (begin, end) = (begin_line(label), end_line(label));
     let mut out = String::with_capacity(b64.len() + b64.len() / LINE_LEN + begin.len() + end.len() + 4);
     out.push_str(&begin);
@@ -52,9 +54,9 @@ pub fn decode(label: &str, text: &str, max_len: usize) -> Result<Vec<u8>> {
     if text.len() > max_len {
         return Err(Error::LengthOutOfRange { what: "armored input", min: 0, max: max_len, actual: text.len() });
     }
-    let normalized;
+    let normalized: Zeroizing<String>;
     let text = if text.contains("\r\n") {
-        normalized = text.replace("\r\n", "\n");
+        normalized = Zeroizing::new(text.replace("\r\n", "\n"));
         normalized.as_str()
     } else {
         text
@@ -83,7 +85,7 @@ pub fn decode(label: &str, text: &str, max_len: usize) -> Result<Vec<u8>> {
     if final_line.is_empty() || final_line.len() > LINE_LEN {
         return Err(Error::InvalidInput("armor: the last data line must hold 1 to 64 characters"));
     }
-    let mut b64 = String::with_capacity(data.len() * LINE_LEN);
+    let mut b64 = Zeroizing::new(String::with_capacity(data.len() * LINE_LEN));
     for l in data {
         if !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=') {
             return Err(Error::InvalidInput("armor: character outside the base64 alphabet"));

@@ -183,6 +183,25 @@ pub enum Error {
         available: Vec<(crate::KeyId, u32)>,
     },
 
+    /// The factors given to re-derive a key do not have the names it was derived with (names are not
+    /// secret; values never appear).
+    #[error("factor mismatch: missing {missing:?}, not expected {unexpected:?}")]
+    FactorMismatch {
+        /// Factor names the key was derived with that were not given.
+        missing: Vec<String>,
+        /// Factor names given that the key was not derived with.
+        unexpected: Vec<String>,
+    },
+
+    /// Something with this name exists already (use a conditional update instead).
+    #[error("{what} already exists: {name}")]
+    AlreadyExists {
+        /// What was being created.
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
+
     /// The key that could open the data is disabled in its keyset (it can be enabled again).
     #[error("key {key_id} v{version} is disabled in the keyset; enable it to open this data")]
     KeyDisabled {

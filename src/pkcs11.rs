@@ -87,15 +87,25 @@ impl core::fmt::Debug for Pkcs11Token {
 }
 
 impl Pkcs11Token {
-    /// Finds the token by label, opens a read-write session and logs in as the user.
+    /// Finds the token by label (exactly one token must carry it), opens a read-write session and logs in
+    /// as the user.
+    ///
+    /// PKCS#11 login state belongs to the process: once any session of this process has logged in to the
+    /// token, the module reports "already logged in" and **the PIN given here is not checked again**. Do
+    /// not rely on this call to authenticate different callers within one process.
     pub fn open(config: &Pkcs11Config) -> Result<Arc<Self>> {
         let ctx = context(&config.module)?;
         let what = format!("token {:?}", config.token_label);
         let slots = ctx.get_slots_with_token().map_err(|e| unavailable(&what, e))?;
-        let slot = slots
+        let matching: Vec<Slot> = slots
             .into_iter()
-            .find(|s| ctx.get_token_info(*s).is_ok_and(|i| i.label().trim_end() == config.token_label))
-            .ok_or_else(|| unavailable(&what, "no slot holds a token with this label"))?;
+            .filter(|s| ctx.get_token_info(*s).is_ok_and(|i| i.label().trim_end() == config.token_label))
+            .collect();
+        let slot = match matching.as_slice() {
+            [slot] => *slot,
+            [] => return Err(unavailable(&what, "no slot holds a token with this label")),
+            _ => return Err(unavailable(&what, "several tokens carry this label; labels must be unique")),
+        };
         let session = ctx.open_rw_session(slot).map_err(|e| unavailable(&what, e))?;
         let pin =
             std::str::from_utf8(config.pin.as_bytes()).map_err(|_| Error::InvalidInput("the PIN must be UTF-8"))?;

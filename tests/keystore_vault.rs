@@ -166,9 +166,15 @@ fn keysets_round_trip_rotate_and_destroy_in_kv() {
     assert_eq!(store.get_revision("mail", 1).unwrap().primary_version(), 1);
     // The stored secret is sealed: no key bytes in KV, and the wrapped data key is a transit ciphertext.
     let (_, secret) = bao.api("GET", "secret/data/qres/mail", None);
-    let sealed = secret["data"]["data"]["sealed"].as_str().unwrap();
-    let seed = current.keyset.primary().seed().unwrap().as_bytes().to_vec();
-    assert!(!sealed.contains(&base64_of(&seed[..12])));
+    use base64::Engine;
+    let sealed =
+        base64::engine::general_purpose::STANDARD.decode(secret["data"]["data"]["sealed"].as_str().unwrap()).unwrap();
+    for seed in [current.keyset.primary().seed().unwrap(), current.keyset.key(1).unwrap().seed().unwrap()] {
+        assert!(!sealed.windows(12).any(|w| w == &seed.as_bytes()[..12]), "a seed is stored in clear");
+    }
+    assert!(sealed.windows(9).any(|w| w == b"vault:v1:"), "the data key is wrapped by transit");
+    // `put` only creates.
+    assert!(matches!(store.put("mail", &ks, &mut OsRng), Err(Error::AlreadyExists { .. })));
     // Destroying version 1 destroys the KV versions that still hold it.
     assert_eq!(store.destroy_key("mail", 1, &mut OsRng).unwrap(), 3);
     assert_eq!(store.list_versions("mail").unwrap(), vec![3]);
@@ -215,6 +221,15 @@ fn tampering_and_moving_a_sealed_keyset_fail_to_open() {
         );
         assert_eq!(store.get("a").unwrap_err(), Error::AuthenticationFailed, "byte {at}");
     }
+    // An old revision written back as a new KV version (by someone with KV write access but no transit
+    // access) does not open: the revision is bound into the seal.
+    store.put("r", &ks, &mut OsRng).unwrap();
+    let p2 = default_provider();
+    store.rotate("r", &p2, &mut OsRng).unwrap();
+    let (_, v1) = bao.api("GET", "secret/data/qres/r?version=1", None);
+    let old = v1["data"]["data"]["sealed"].as_str().unwrap().to_owned();
+    bao.api("POST", "secret/data/qres/r", Some(json!({ "data": { "format": "qres-wk1", "sealed": old } })));
+    assert_eq!(store.get("r").unwrap_err(), Error::AuthenticationFailed);
     // Not a sealed keyset at all.
     bao.api("POST", "secret/data/qres/c", Some(json!({ "data": { "password": "hunter2" } })));
     assert!(matches!(store.get("c"), Err(Error::InvalidInput(_))));
@@ -241,6 +256,65 @@ fn transit_key_rotation_keeps_old_keysets_readable() {
     let (status, _) = bao.api("POST", "transit/keys/qres/config", Some(json!({ "min_decryption_version": 2 })));
     assert!(status == 200 || status == 204, "{status}");
     assert_eq!(store.get_revision("k", 1).unwrap_err(), Error::AuthenticationFailed);
+}
+
+#[test]
+fn destroy_reaches_soft_deleted_revisions_and_delete_version_after_works() {
+    let Some(bao) = Bao::start(false) else { return };
+    let p = default_provider();
+    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
+    store.ensure_transit_key().unwrap();
+    let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+    store.put("d", &ks, &mut OsRng).unwrap();
+    store.rotate("d", &p, &mut OsRng).unwrap();
+    store.rotate("d", &p, &mut OsRng).unwrap();
+    // An operator soft-deletes revision 1 (it still holds version 1's seed; `undelete` would restore it).
+    assert_eq!(bao.api("POST", "secret/delete/qres/d", Some(json!({ "versions": [1] }))).0, 204);
+    assert_eq!(store.list_versions("d").unwrap(), vec![2, 3]);
+    store.destroy_key("d", 1, &mut OsRng).unwrap();
+    let (_, meta) = bao.api("GET", "secret/metadata/qres/d", None);
+    for v in ["1", "2", "3"] {
+        assert_eq!(meta["data"]["versions"][v]["destroyed"], json!(true), "version {v}: {meta}");
+    }
+    bao.api("POST", "secret/undelete/qres/d", Some(json!({ "versions": [1] })));
+    assert!(matches!(store.get_revision("d", 1), Err(Error::NotFound { .. })));
+    // A key whose versions are deleted after an hour: reads, listings and rotation still work now.
+    assert_eq!(bao.api("POST", "secret/metadata/qres/timed", Some(json!({ "delete_version_after": "1h" }))).0, 204);
+    store.put("timed", &ks, &mut OsRng).unwrap();
+    store.rotate("timed", &p, &mut OsRng).unwrap();
+    assert_eq!(store.list_versions("timed").unwrap(), vec![1, 2]);
+    assert_eq!(store.get("timed").unwrap().revision, 2);
+    // The newest revision deleted: the store does not fall back to an older one.
+    assert_eq!(bao.api("POST", "secret/delete/qres/timed", Some(json!({ "versions": [2] }))).0, 204);
+    let e = store.get("timed").unwrap_err();
+    assert!(matches!(&e, Error::NotFound { name, .. } if name.contains("newest revision was deleted")), "{e}");
+}
+
+#[test]
+fn transit_configuration_errors_are_not_tampering() {
+    let Some(bao) = Bao::start(false) else { return };
+    let p = default_provider();
+    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
+    store.ensure_transit_key().unwrap();
+    let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+    store.put("k", &ks, &mut OsRng).unwrap();
+    // A wrong transit key name: a configuration error naming transit_key.
+    let mut wrong = bao.config();
+    wrong.transit_key = "not-the-key".into();
+    let e = VaultKeyStore::new(wrong, p.clone()).unwrap().get("k").unwrap_err();
+    assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("transit_key"), "{e}");
+    // An existing transit key that could leave the server is refused.
+    bao.api("POST", "transit/keys/leaky", Some(json!({ "type": "aes256-gcm96", "exportable": true })));
+    let mut leaky = bao.config();
+    leaky.transit_key = "leaky".into();
+    let e = VaultKeyStore::new(leaky, p.clone()).unwrap().ensure_transit_key().unwrap_err();
+    assert!(e.to_string().contains("exportable"), "{e}");
+    // The wrapper binds its context (associated data), on its own too.
+    use qres::keys::KeyWrapper;
+    let w = store.wrapper();
+    let wrapped = w.wrap_key(&[9u8; 32], b"context A", &mut OsRng).unwrap();
+    assert_eq!(w.unwrap_key(&wrapped, b"context A").unwrap().as_bytes(), &[9u8; 32]);
+    assert_eq!(w.unwrap_key(&wrapped, b"context B").unwrap_err(), Error::AuthenticationFailed);
 }
 
 #[test]
@@ -374,6 +448,14 @@ fn errors_say_what_to_check() {
     assert!(
         VaultClient::new(VaultConfig::new("127.0.0.1:8200", VaultAuth::Token(SecretBytes::from_slice(b"t")))).is_err()
     );
+    // Plain HTTP only to loopback, unless explicitly allowed.
+    let token = || VaultAuth::Token(SecretBytes::from_slice(b"t"));
+    for ok in ["http://127.0.0.1:8200", "http://localhost:8200", "http://[::1]:8200", "https://vault.example:8200"] {
+        assert!(VaultClient::new(VaultConfig::new(ok, token())).is_ok(), "{ok}");
+    }
+    let remote = VaultConfig::new("http://vault.example:8200", token());
+    assert!(matches!(VaultClient::new(remote.clone()), Err(Error::InvalidInput(_))));
+    assert!(VaultClient::new(VaultConfig { allow_insecure_http: true, ..remote }).is_ok());
     let Some(bao) = Bao::start(false) else { return };
     // A wrong token: access denied, naming VAULT_TOKEN; the token never appears in the message.
     let wrong = VaultConfig::new(&bao.address, VaultAuth::Token(SecretBytes::from_slice(b"s.wrong-token-123")));

@@ -75,6 +75,20 @@ fn softhsm_suite() {
     .unwrap();
     init_token(&conf, TOKEN);
     init_token(&conf, OTHER_TOKEN);
+    // An AES key imported from outside (so extractable, and with a foreign id) under a label qres might
+    // be asked to use: `Pkcs11Wrapper::find` must refuse it.
+    let raw = dir.join("imported.key");
+    std::fs::write(&raw, [0x5au8; 32]).unwrap();
+    let out = Command::new("softhsm2-util")
+        .args(["--import"])
+        .arg(&raw)
+        .args(["--aes", "--token", TOKEN, "--label", "imported-kek", "--id", "0102", "--pin"])
+        .arg(std::str::from_utf8(PIN).unwrap())
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .expect("running softhsm2-util --import");
+    assert!(out.status.success(), "softhsm2-util --import: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_file(&raw).unwrap();
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--test-threads=1"])
         .env(CHILD, "1")
@@ -92,7 +106,7 @@ fn softhsm_suite() {
             l.strip_prefix("test result: ok. ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok())
         })
         .unwrap_or(0);
-    assert_eq!(passed, 6, "every PKCS#11 test must have run against SoftHSM");
+    assert_eq!(passed, 7, "every PKCS#11 test must have run against SoftHSM");
 }
 
 fn in_child() -> bool {
@@ -152,7 +166,12 @@ fn wrapped_keys_are_bound_to_their_context_and_key() {
     let wrapped = a.wrap_key(&[7u8; 32], b"name-1", &mut OsRng).unwrap();
     assert_eq!(a.unwrap_key(&wrapped, b"name-1").unwrap().as_bytes(), &[7u8; 32]);
     assert_eq!(a.unwrap_key(&wrapped, b"name-2").unwrap_err(), Error::AuthenticationFailed);
-    assert_eq!(b.unwrap_key(&wrapped, b"name-1").unwrap_err(), Error::AuthenticationFailed);
+    // The wrapped key names its wrapping key by CKA_ID: another wrapper on the same token (e.g. after a
+    // rotation to a new token key) still opens it; a token without that key cannot.
+    assert_eq!(b.unwrap_key(&wrapped, b"name-1").unwrap().as_bytes(), &[7u8; 32]);
+    let elsewhere =
+        Pkcs11Wrapper::find_or_generate(Pkcs11Token::open(&config(OTHER_TOKEN)).unwrap(), "qres-a").unwrap();
+    assert_eq!(elsewhere.unwrap_key(&wrapped, b"name-1").unwrap_err(), Error::AuthenticationFailed);
     for i in 0..wrapped.len() {
         let mut bad = wrapped.clone();
         bad[i] ^= 0x20;
@@ -216,4 +235,16 @@ fn tokens_are_found_by_label_not_slot_number() {
     Pkcs11Wrapper::find_or_generate(b.clone(), "only-on-other").unwrap();
     assert!(matches!(Pkcs11Wrapper::find(a, "only-on-other"), Err(Error::NotFound { .. })));
     assert!(Pkcs11Wrapper::find(b, "only-on-other").is_ok());
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn an_extractable_key_under_the_label_is_refused() {
+    in_child();
+    let token = Pkcs11Token::open(&config(TOKEN)).unwrap();
+    let e = Pkcs11Wrapper::find(token.clone(), "imported-kek").unwrap_err();
+    assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("extractable"), "{e}");
+    // find_or_generate does not paper over it by making a second key under the same label.
+    assert!(Pkcs11Wrapper::find_or_generate(token.clone(), "imported-kek").is_err());
+    assert!(matches!(Pkcs11Wrapper::generate(token, "imported-kek"), Err(Error::InvalidInput(_))));
 }

@@ -27,6 +27,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::kdf::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
 use crate::kdf::{PasswordKdf, PasswordPolicy, password};
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
@@ -35,8 +36,9 @@ use std::collections::BTreeMap;
 
 /// Domain label of the factor digest.
 pub const FACTOR_LABEL: &[u8] = b"qres factors v1";
-/// Random salt length for new derivations.
-pub const SALT_LEN: usize = 16;
+/// Random salt length for new derivations with the default policy (see
+/// [`PasswordPolicy::min_salt_len`]).
+pub const SALT_LEN: usize = MIN_SALT_LEN;
 /// Longest factor name.
 pub const MAX_NAME_LEN: usize = 64;
 /// Most factors in one set.
@@ -172,7 +174,22 @@ pub struct KeyDerivation {
 
 impl KeyDerivation {
     /// `kdf (13) || u8(len(salt)) || salt || u16(key_len) || u8(n) || (u8(len(name)) || name)*`.
-    pub fn encode(&self) -> Vec<u8> {
+    /// Fails if a field is outside what [`decode`](Self::decode) accepts (the fields are public).
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&self.salt.len()) {
+            return Err(Error::LengthOutOfRange {
+                what: "key derivation salt",
+                min: MIN_SALT_LEN,
+                max: MAX_SALT_LEN,
+                actual: self.salt.len(),
+            });
+        }
+        if self.factor_names.len() > MAX_FACTORS || !self.factor_names.windows(2).all(|w| w[0] < w[1]) {
+            return Err(Error::InvalidInput("key derivation record: at most 32 factor names, sorted and distinct"));
+        }
+        for n in &self.factor_names {
+            check_name(n)?;
+        }
         let mut out = self.kdf.encode().to_vec();
         out.push(self.salt.len() as u8);
         out.extend_from_slice(&self.salt);
@@ -182,7 +199,7 @@ impl KeyDerivation {
             out.push(n.len() as u8);
             out.extend_from_slice(n.as_bytes());
         }
-        out
+        Ok(out)
     }
 
     /// Strict inverse of [`encode`](Self::encode); returns the record and the bytes it used.
@@ -191,6 +208,9 @@ impl KeyDerivation {
         let kdf = PasswordKdf::decode(bytes.get(..password::ENCODED_LEN).ok_or_else(bad)?)?;
         let mut i = password::ENCODED_LEN;
         let salt_len = usize::from(*bytes.get(i).ok_or_else(bad)?);
+        if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&salt_len) {
+            return Err(bad());
+        }
         i += 1;
         let salt = bytes.get(i..i + salt_len).ok_or_else(bad)?.to_vec();
         i += salt_len;
@@ -244,7 +264,7 @@ pub fn derive_key(
     for (name, reason) in factors.unstable() {
         tracing::warn!(factor = %name, %reason, "key derived from a factor that may change: the key may not be re-derivable");
     }
-    let salt = random_secret(rng, SALT_LEN.max(policy.min_salt_len))?;
+    let salt = random_secret(rng, policy.min_salt_len)?;
     let record = KeyDerivation {
         kdf: policy.kdf_for_new,
         salt: salt.as_bytes().to_vec(),
@@ -256,7 +276,8 @@ pub fn derive_key(
 }
 
 /// Derives the key described by `record` again. The factors must have the recorded names (a missing or
-/// extra factor is reported by name); the KDF parameters must pass `policy.check_untrusted`.
+/// extra factor is reported by name in [`Error::FactorMismatch`]); the KDF parameters must pass
+/// `policy.check_untrusted`.
 pub fn rederive_key(
     password: &[u8],
     factors: &Factors,
@@ -264,10 +285,14 @@ pub fn rederive_key(
     policy: &PasswordPolicy,
 ) -> Result<SecretBytes> {
     policy.check_untrusted(&record.kdf)?;
-    if factors.names() != record.factor_names {
-        return Err(Error::InvalidInput("the factors given do not have the names the key was derived with"));
+    let names = factors.names();
+    if names != record.factor_names {
+        return Err(Error::FactorMismatch {
+            missing: record.factor_names.iter().filter(|n| !names.contains(n)).cloned().collect(),
+            unexpected: names.iter().filter(|n| !record.factor_names.contains(n)).cloned().collect(),
+        });
     }
-    if record.salt.len() < 16 || !(16..=64).contains(&record.key_len) {
+    if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&record.salt.len()) || !(16..=64).contains(&record.key_len) {
         return Err(Error::InvalidInput("key derivation record with a short salt or an invalid key length"));
     }
     let salt = kdf_salt(&record.salt, factors);
@@ -356,16 +381,30 @@ mod tests {
         let f = Factors::new().add("device", b"abc").unwrap().add_unstable("host", b"h1", "renames").unwrap();
         assert_eq!(f.unstable(), vec![("host".to_owned(), "renames".to_owned())]);
         let (key, record) = derive_key(b"pw", &f, &policy, 32, &mut crate::OsRng).unwrap();
-        let (decoded, used) = KeyDerivation::decode(&record.encode()).unwrap();
+        let (decoded, used) = KeyDerivation::decode(&record.encode().unwrap()).unwrap();
         assert_eq!(decoded, record);
-        assert_eq!(used, record.encode().len());
+        assert_eq!(used, record.encode().unwrap().len());
         assert_eq!(rederive_key(b"pw", &f, &decoded, &policy).unwrap(), key);
         let changed = Factors::new().add("device", b"abd").unwrap().add_unstable("host", b"h1", "r").unwrap();
         assert_ne!(rederive_key(b"pw", &changed, &record, &policy).unwrap(), key);
         assert_ne!(rederive_key(b"pW", &f, &record, &policy).unwrap(), key);
         let missing = Factors::new().add("device", b"abc").unwrap();
-        assert!(matches!(rederive_key(b"pw", &missing, &record, &policy), Err(Error::InvalidInput(_))));
+        let e = rederive_key(b"pw", &missing, &record, &policy).unwrap_err();
+        assert_eq!(e, Error::FactorMismatch { missing: vec!["host".into()], unexpected: vec![] });
+        assert!(!e.to_string().contains("abc"));
         // A record from outside with absurd parameters is refused before any work.
+        // Salt lengths outside 16..=64 are refused by the policy for new data and by the record encoder.
+        for bad_len in [15usize, 65, 300] {
+            let bad_policy = PasswordPolicy { min_salt_len: bad_len, ..weak() };
+            assert!(derive_key(b"pw", &f, &bad_policy, 32, &mut crate::OsRng).is_err(), "{bad_len}");
+            let rec = KeyDerivation { salt: vec![0; bad_len], ..record.clone() };
+            assert!(rec.encode().is_err());
+        }
+        let long = PasswordPolicy { min_salt_len: 64, ..weak() };
+        let (k64, r64) = derive_key(b"pw", &f, &long, 32, &mut crate::OsRng).unwrap();
+        assert_eq!(r64.salt.len(), 64);
+        let (d64, _) = KeyDerivation::decode(&r64.encode().unwrap()).unwrap();
+        assert_eq!(rederive_key(b"pw", &f, &d64, &long).unwrap(), k64);
         let mut hostile = record.clone();
         hostile.kdf = PasswordKdf::Argon2id { m_kib: u32::MAX, t: 1, p: 1 };
         assert!(rederive_key(b"pw", &f, &hostile, &policy).is_err());
@@ -395,9 +434,9 @@ mod tests {
             key_len: 32,
             factor_names: vec!["b".into(), "a".into()],
         };
-        assert!(KeyDerivation::decode(&rec.encode()).is_err(), "unsorted names");
+        assert!(rec.encode().is_err(), "unsorted names");
         let good = KeyDerivation { factor_names: vec!["a".into()], ..rec };
-        let enc = good.encode();
+        let enc = good.encode().unwrap();
         for cut in 0..enc.len() {
             assert!(KeyDerivation::decode(&enc[..cut]).is_err());
         }

@@ -22,6 +22,10 @@ use crate::kdf::PasswordKdf;
 pub const ARGON2ID_FLOORS: [(u32, u32); 5] = [(47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5)];
 /// OWASP's minimum PBKDF2-HMAC-SHA256 iterations.
 pub const PBKDF2_FLOOR: u32 = 600_000;
+/// Shortest salt written or read (bytes).
+pub const MIN_SALT_LEN: usize = 16;
+/// Longest salt written or read (bytes); every format that stores a salt accepts exactly this range.
+pub const MAX_SALT_LEN: usize = 64;
 
 /// Floors and ceilings for password-KDF parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +42,8 @@ pub struct PasswordPolicy {
     pub max_work_kib: u64,
     /// Largest PBKDF2 iteration count.
     pub max_iterations: u32,
-    /// Smallest salt accepted for new derivations.
+    /// Salt length for new derivations, in [`MIN_SALT_LEN`]`..=`[`MAX_SALT_LEN`] (checked by
+    /// [`check_new`](Self::check_new)). Readers accept any salt in that range.
     pub min_salt_len: usize,
 }
 
@@ -59,6 +64,14 @@ impl Default for PasswordPolicy {
 impl PasswordPolicy {
     /// Parameters for new data must clear the floors and stay under the ceilings.
     pub fn check_new(&self, kdf: &PasswordKdf) -> Result<()> {
+        if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&self.min_salt_len) {
+            return Err(Error::LengthOutOfRange {
+                what: "policy salt length",
+                min: MIN_SALT_LEN,
+                max: MAX_SALT_LEN,
+                actual: self.min_salt_len,
+            });
+        }
         self.check_untrusted(kdf)?;
         let ok = match *kdf {
             PasswordKdf::Argon2id { m_kib, t, p } => {
@@ -81,7 +94,7 @@ impl PasswordPolicy {
                     || u64::from(m_kib) * u64::from(t) > self.max_work_kib
                     || t == 0
                     || p == 0
-                    || m_kib < 8 * p
+                    || u64::from(m_kib) < 8 * u64::from(p)
                 {
                     return Err(Error::InvalidInput("Argon2id parameters outside the accepted range"));
                 }

@@ -39,19 +39,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().ok_or(Error::InvalidInput("the path has no file name"))?;
+    path.file_name().ok_or(Error::InvalidInput("the path has no file name"))?;
     let mut suffix = [0u8; 8];
     getrandom::fill(&mut suffix).map_err(|_| Error::RandomnessUnavailable)?;
-    let temp = dir.join(format!(
-        "{TEMP_PREFIX}{}-{}",
-        name.to_string_lossy(),
-        suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ));
-    let result = write_temp(&temp, bytes).and_then(|()| publish(&temp, path, overwrite)).and_then(|()| sync_dir(&dir));
-    if result.is_err() {
+    // A fixed-length temporary name: long target names must not overflow NAME_MAX.
+    let temp = dir.join(format!("{TEMP_PREFIX}{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    if let Err(e) = write_temp(&temp, bytes).and_then(|()| publish(&temp, path, overwrite)) {
         let _ = std::fs::remove_file(&temp);
+        return Err(e);
     }
-    result
+    // Published: a failed directory fsync only puts durability across a power loss in doubt, so it is
+    // reported but does not turn a completed write into an error (a retry would find the file there).
+    if let Err(e) = sync_dir(&dir) {
+        tracing::warn!(path = %path.display(), error = %e, "directory fsync after an atomic write failed");
+    }
+    Ok(())
 }
 
 fn write_temp(temp: &Path, bytes: &[u8]) -> Result<()> {
@@ -101,7 +103,9 @@ pub fn remove_stale_temporaries(dir: &Path, min_age: std::time::Duration) -> Res
         Err(e) => return Err(Error::io("listing a directory", &e)),
     };
     for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            || !entry.file_type().is_ok_and(|t| t.is_file())
+        {
             continue;
         }
         let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
@@ -146,7 +150,7 @@ mod tests {
     #[test]
     fn stale_temporaries_are_cleaned() {
         let d = temp_dir("stale");
-        std::fs::write(d.join(format!("{TEMP_PREFIX}x-00")), b"partial").unwrap();
+        std::fs::write(d.join(format!("{TEMP_PREFIX}00")), b"partial").unwrap();
         std::fs::write(d.join("keep"), b"x").unwrap();
         assert_eq!(remove_stale_temporaries(&d, std::time::Duration::from_secs(3600)).unwrap(), 0);
         assert_eq!(remove_stale_temporaries(&d, std::time::Duration::ZERO).unwrap(), 1);

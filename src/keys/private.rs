@@ -18,12 +18,14 @@
 //! | seed length | 2 | length of the seed (at most 256) |
 //! | payload | seed length (+ 16) | the seed, or AES-256-GCM(key, nonce, aad = every byte above, seed) |
 //!
-//! The AES key is `KDF(password, salt)`. The header is the AEAD's associated data, so a changed byte
-//! anywhere in an encrypted file — or a wrong password — is the same
-//! [`Error::AuthenticationFailed`]; the one exception is KDF parameters beyond the policy's ceilings,
-//! refused before any work (an attacker who can edit the file could otherwise make opening it cost
-//! gigabytes of memory). After decryption the key is rebuilt from its seed and its id compared with the
-//! stored one.
+//! The AES key is `KDF(password, salt)`. The header is the AEAD's associated data, so for
+//! [`decrypt`] a changed byte anywhere after the magic of an encrypted file — or a wrong password — is the
+//! same [`Error::AuthenticationFailed`] (a file that no longer parses counts as changed; [`inspect`]
+//! says why). The exceptions: KDF parameters beyond the policy's ceilings are refused first with their own
+//! error (an attacker who can edit the file could otherwise make opening it cost gigabytes of memory), and
+//! a file turned into a well-formed *unprotected* file is refused as "not encrypted". After decryption the
+//! key is rebuilt from its seed and its id compared with the stored one. Salts are 16 to 64 bytes
+//! ([`PasswordPolicy::min_salt_len`]); `encrypt` reads back what it wrote before returning it.
 //!
 //! ```
 //! use qres::keys::{private, SecretKey};
@@ -42,6 +44,7 @@
 
 use crate::KeyId;
 use crate::error::{Error, Result};
+use crate::kdf::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
 use crate::kdf::{PasswordKdf, PasswordPolicy, password};
 use crate::keys::atomic::{Overwrite, write_atomic};
 use crate::keys::{KeyAlgorithm, SecretKey};
@@ -58,7 +61,6 @@ pub const MAGIC: &[u8; 8] = b"qres-sk1";
 pub const MAX_FILE_LEN: usize = 64 << 10;
 /// Largest seed accepted.
 pub const MAX_SEED_LEN: usize = 256;
-const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 
@@ -73,25 +75,41 @@ pub fn encrypt(
     if password.is_empty() {
         return Err(Error::InvalidInput("an empty password protects nothing"));
     }
-    let seed = key.seed()?;
-    let salt = random_secret(rng, SALT_LEN.max(policy.min_salt_len))?;
+    let seed = seed_of(key)?;
+    // `check_new` keeps the salt length within what `parse` accepts (16..=64).
+    let salt = random_secret(rng, policy.min_salt_len)?;
     let nonce = random_secret(rng, NONCE_LEN)?;
     let mut out = header(key, 1);
     out.extend_from_slice(&policy.kdf_for_new.encode());
-    out.push(u8::try_from(salt.len()).map_err(|_| Error::InvalidInput("salt too long"))?);
+    out.push(salt.len() as u8);
     out.extend_from_slice(salt.as_bytes());
     out.extend_from_slice(nonce.as_bytes());
     out.extend_from_slice(&(seed.len() as u16).to_be_bytes());
     let kek = derive_kek(&policy.kdf_for_new, password, salt.as_bytes())?;
     let sealed = super::aes256gcm(kek.as_bytes())?.seal(nonce.as_bytes(), &out, seed.as_bytes())?;
     out.extend_from_slice(&sealed);
+    // Read back what was written (parse and open with the key just derived) so that a file this
+    // function returns is always one `decrypt` accepts.
+    let p = parse(&out)?;
+    let back = SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open(p.nonce, p.aad, p.payload)?);
+    if back.as_bytes() != seed.as_bytes() || p.info.key_id != key.key_id() {
+        return Err(Error::Backend("a private key file did not read back as written"));
+    }
     Ok(out)
+}
+
+fn seed_of(key: &SecretKey) -> Result<&SecretBytes> {
+    let seed = key.seed()?;
+    if seed.is_empty() || seed.len() > MAX_SEED_LEN {
+        return Err(Error::Unsupported("storing a key whose seed is longer than 256 bytes"));
+    }
+    Ok(seed)
 }
 
 /// Writes `key`'s seed **unencrypted**. Only for keys that another layer protects (a sealed secret
 /// store, a tmpfs that an HSM-backed service fills); prefer [`encrypt`].
 pub fn encode_unprotected(key: &SecretKey) -> Result<SecretBytes> {
-    let seed = key.seed()?;
+    let seed = seed_of(key)?;
     let mut out = header(key, 0);
     out.extend_from_slice(&(seed.len() as u16).to_be_bytes());
     out.extend_from_slice(seed.as_bytes());
@@ -182,7 +200,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
         1 => {
             let kdf = PasswordKdf::decode(r.take(password::ENCODED_LEN)?)?;
             let salt_len = usize::from(r.u8()?);
-            if !(16..=64).contains(&salt_len) {
+            if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&salt_len) {
                 return Err(Error::InvalidInput("private key file: salt length outside 16..=64"));
             }
             (Some(kdf), r.take(salt_len)?, r.take(NONCE_LEN)?)
@@ -218,7 +236,13 @@ fn rebuild(info: &KeyFileInfo, seed: &[u8], provider: &Provider) -> Result<Secre
 /// Decrypts a binary key file. A wrong password and any modified byte are both
 /// [`Error::AuthenticationFailed`]; KDF parameters beyond `policy`'s ceilings are refused first.
 pub fn decrypt(bytes: &[u8], password: &[u8], policy: &PasswordPolicy, provider: &Provider) -> Result<SecretKey> {
-    let p = parse(bytes)?;
+    let p = match parse(bytes) {
+        Ok(p) => p,
+        // A qres key file that does not parse was damaged or tampered with: the same opaque error as a
+        // wrong password (`inspect` gives the precise reason).
+        Err(_) if bytes.starts_with(MAGIC) && bytes.len() <= MAX_FILE_LEN => return Err(Error::AuthenticationFailed),
+        Err(e) => return Err(e),
+    };
     let kdf = p.info.kdf.ok_or(Error::InvalidInput(
         "this private key file is not encrypted; read it with decode_unprotected if that is intended",
     ))?;

@@ -29,6 +29,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::kdf::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
 use crate::kdf::{PasswordKdf, PasswordPolicy, password};
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
@@ -183,38 +184,65 @@ struct CachedKek {
 /// `kdf (13) || salt length (1) || salt || nonce (12) || AES-256-GCM(kek, nonce, kdf || salt || context,
 /// data key)`.
 ///
-/// Deriving costs what the policy says (64 MiB and ~0.1-0.3 s by default), so a wrapper remembers the last
-/// derived key and reuses its salt for later wraps; each wrap still has a fresh nonce. KDF parameters read
-/// from stored blobs must pass the policy's ceilings.
+/// Deriving costs what the policy says (64 MiB and ~0.1-0.3 s by default), so a wrapper derives its
+/// *write* key once, from a salt it generated itself, and reuses it for every wrap (each with a fresh
+/// nonce); it also remembers the last key it derived to *read* a blob, but only after that blob
+/// authenticated, and never adopts a salt read from storage for new wraps. KDF parameters read from
+/// stored blobs must pass the policy's ceilings.
 pub struct PasswordWrapper {
     password: SecretBytes,
     policy: PasswordPolicy,
-    cache: Mutex<Option<CachedKek>>,
+    write: Mutex<Option<CachedKek>>,
+    read: Mutex<Option<CachedKek>>,
 }
 
 impl PasswordWrapper {
-    /// A wrapper over `password` with `policy` (its `kdf_for_new` must meet the policy's floors).
+    /// A wrapper over `password` with `policy` (its `kdf_for_new` must meet the policy's floors and its
+    /// salt length be valid).
     pub fn new(password: &[u8], policy: PasswordPolicy) -> Result<Self> {
         policy.check_new(&policy.kdf_for_new)?;
         if password.is_empty() {
             return Err(Error::InvalidInput("an empty password protects nothing"));
         }
-        Ok(Self { password: SecretBytes::from_slice(password), policy, cache: Mutex::new(None) })
+        Ok(Self {
+            password: SecretBytes::from_slice(password),
+            policy,
+            write: Mutex::new(None),
+            read: Mutex::new(None),
+        })
     }
 
-    fn kek(&self, kdf: &PasswordKdf, salt: &[u8]) -> Result<SecretBytes> {
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = cache.as_ref()
-            && c.kdf == *kdf
-            && bool::from(c.salt.ct_eq(salt))
-        {
-            return Ok(c.kek.clone());
-        }
-        self.policy.check_untrusted(kdf)?;
+    fn derive(&self, kdf: &PasswordKdf, salt: &[u8]) -> Result<SecretBytes> {
         let mut kek = SecretBytes::zeroed(32);
         kdf.derive(self.password.as_bytes(), salt, kek.as_mut_bytes())?;
-        *cache = Some(CachedKek { kdf: *kdf, salt: salt.to_vec(), kek: kek.clone() });
         Ok(kek)
+    }
+
+    /// The write key and its salt, derived on first use from a fresh salt.
+    fn write_kek(&self, rng: &mut dyn DynCryptoRng) -> Result<(PasswordKdf, Vec<u8>, SecretBytes)> {
+        let mut write = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = write.as_ref() {
+            return Ok((c.kdf, c.salt.clone(), c.kek.clone()));
+        }
+        let kdf = self.policy.kdf_for_new;
+        let salt = random_secret(rng, self.policy.min_salt_len)?.as_bytes().to_vec();
+        let kek = self.derive(&kdf, &salt)?;
+        *write = Some(CachedKek { kdf, salt: salt.clone(), kek: kek.clone() });
+        Ok((kdf, salt, kek))
+    }
+
+    /// A cached key for (kdf, salt) from the write key or an authenticated read, if any.
+    fn cached(&self, kdf: &PasswordKdf, salt: &[u8]) -> Option<SecretBytes> {
+        for cache in [&self.write, &self.read] {
+            let c = cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = c.as_ref()
+                && c.kdf == *kdf
+                && bool::from(c.salt.ct_eq(salt))
+            {
+                return Some(c.kek.clone());
+            }
+        }
+        None
     }
 }
 
@@ -230,18 +258,10 @@ impl KeyWrapper for PasswordWrapper {
     }
 
     fn wrap_key(&self, data_key: &[u8], context: &[u8], rng: &mut dyn DynCryptoRng) -> Result<Vec<u8>> {
-        let kdf = self.policy.kdf_for_new;
-        let cached_salt = {
-            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            cache.as_ref().filter(|c| c.kdf == kdf).map(|c| c.salt.clone())
-        };
-        let salt = match cached_salt {
-            Some(s) => s,
-            None => random_secret(rng, 16.max(self.policy.min_salt_len))?.as_bytes().to_vec(),
-        };
-        let kek = self.kek(&kdf, &salt)?;
+        let (kdf, salt, kek) = self.write_kek(rng)?;
         let nonce = random_secret(rng, NONCE_LEN)?;
         let mut out = kdf.encode().to_vec();
+        // The policy's salt length is checked to lie in 16..=64 by `check_new` in `new`.
         out.push(salt.len() as u8);
         out.extend_from_slice(&salt);
         let aad = [&out[..], context].concat();
@@ -255,13 +275,25 @@ impl KeyWrapper for PasswordWrapper {
             .map_err(|_| Error::AuthenticationFailed)?;
         let salt_len = usize::from(*wrapped.get(password::ENCODED_LEN).ok_or(Error::AuthenticationFailed)?);
         let salt_end = password::ENCODED_LEN + 1 + salt_len;
-        if !(16..=64).contains(&salt_len) || wrapped.len() < salt_end + NONCE_LEN + TAG_LEN {
+        if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&salt_len) || wrapped.len() < salt_end + NONCE_LEN + TAG_LEN {
             return Err(Error::AuthenticationFailed);
         }
-        let kek = self.kek(&kdf, &wrapped[password::ENCODED_LEN + 1..salt_end])?;
+        let salt = &wrapped[password::ENCODED_LEN + 1..salt_end];
+        let (kek, fresh) = match self.cached(&kdf, salt) {
+            Some(k) => (k, false),
+            None => {
+                self.policy.check_untrusted(&kdf)?;
+                (self.derive(&kdf, salt)?, true)
+            }
+        };
         let aad = [&wrapped[..salt_end], context].concat();
         let (nonce, ct) = wrapped[salt_end..].split_at(NONCE_LEN);
-        Ok(SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open(nonce, &aad, ct)?))
+        let data_key = SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open(nonce, &aad, ct)?);
+        if fresh {
+            // Cache only what authenticated: a planted blob cannot choose what this wrapper remembers.
+            *self.read.lock().unwrap_or_else(|p| p.into_inner()) = Some(CachedKek { kdf, salt: salt.to_vec(), kek });
+        }
+        Ok(data_key)
     }
 }
 
@@ -286,10 +318,16 @@ mod tests {
                 let mut bad = sealed.clone();
                 bad[i] ^= 0x01;
                 let e = open(wrapper.as_ref(), &bad, b"ctx").unwrap_err();
-                // The magic and kind bytes are routing fields with their own errors; the rest is opaque
-                // (a flipped KDF byte may also exceed the policy's ceilings: refused before any work).
+                // The magic and kind bytes are routing fields with their own errors; the rest is opaque,
+                // except the password wrapper's KDF parameters, which may exceed the policy's ceilings
+                // (refused before any work).
+                let kdf_params = 11 + 1..11 + password::ENCODED_LEN;
                 if i > MAGIC.len() {
-                    assert!(matches!(e, Error::AuthenticationFailed | Error::InvalidInput(_)), "byte {i}: {e}");
+                    if wrapper.kind() == kind::PASSWORD && kdf_params.contains(&i) {
+                        assert!(matches!(e, Error::AuthenticationFailed | Error::InvalidInput(_)), "byte {i}: {e}");
+                    } else {
+                        assert_eq!(e, Error::AuthenticationFailed, "byte {i}");
+                    }
                 }
             }
             assert!(open(wrapper.as_ref(), &sealed[..sealed.len() - 1], b"ctx").is_err());
@@ -309,5 +347,38 @@ mod tests {
         let again = seal(&a, b"x", b"", &mut OsRng).unwrap();
         assert_eq!(sealed[11..11 + 13 + 17], again[11..11 + 13 + 17]);
         assert_ne!(sealed, again);
+    }
+
+    #[test]
+    fn a_planted_blob_cannot_choose_the_salt_of_later_wraps() {
+        let w = PasswordWrapper::new(b"correct horse", cheap_policy()).unwrap();
+        // A blob with an attacker's salt and garbage after it: it fails, and is not remembered.
+        let mut planted = cheap_policy().kdf_for_new.encode().to_vec();
+        planted.push(16);
+        planted.extend_from_slice(&[0xAA; 16]);
+        planted.extend_from_slice(&[0u8; 12 + 48]);
+        assert_eq!(w.unwrap_key(&planted, b"").unwrap_err(), Error::AuthenticationFailed);
+        let wrapped = w.wrap_key(&[1u8; 32], b"", &mut OsRng).unwrap();
+        assert_ne!(&wrapped[14..30], &[0xAA; 16]);
+        // Even a genuine blob made by another wrapper (same password) is not adopted for writing.
+        let other = PasswordWrapper::new(b"correct horse", cheap_policy()).unwrap();
+        let foreign = other.wrap_key(&[2u8; 32], b"", &mut OsRng).unwrap();
+        assert_eq!(w.unwrap_key(&foreign, b"").unwrap().as_bytes(), &[2u8; 32]);
+        let again = w.wrap_key(&[1u8; 32], b"", &mut OsRng).unwrap();
+        assert_eq!(&again[14..30], &wrapped[14..30]);
+        assert_ne!(&again[14..30], &foreign[14..30]);
+    }
+
+    #[test]
+    fn salt_lengths_follow_the_policy() {
+        for len in [16usize, 40, 64] {
+            let w = PasswordWrapper::new(b"pw", PasswordPolicy { min_salt_len: len, ..cheap_policy() }).unwrap();
+            let sealed = seal(&w, b"x", b"", &mut OsRng).unwrap();
+            assert_eq!(usize::from(sealed[11 + 13]), len);
+            assert_eq!(open(&w, &sealed, b"").unwrap().as_bytes(), b"x");
+        }
+        for len in [0usize, 15, 65, 300] {
+            assert!(PasswordWrapper::new(b"pw", PasswordPolicy { min_salt_len: len, ..cheap_policy() }).is_err());
+        }
     }
 }

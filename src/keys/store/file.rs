@@ -1,17 +1,23 @@
 //! [`FileKeyStore`]: a directory of wrapped keysets.
 //!
-//! Layout: `<root>/<name>/<revision, 20 digits>.qks`, each file one [sealed](crate::keys::wrap::seal)
-//! keyset, written with [`write_atomic`] (temporary file, `fsync`, link into place, directory `fsync`)
-//! and mode 0600; directories are 0700. Writers of one name serialize on an advisory lock
-//! (`<root>/<name>/.lock`, `flock`); readers take no lock, since a revision file appears complete or not
-//! at all. A writer killed at any point leaves at most a temporary file (removed by a later writer), never
-//! a damaged revision, so the last good keyset is never lost.
+//! Layout: `<root>/.qres-store-id` (a random id, bound into every sealed keyset),
+//! `<root>/.<name>.lock` (the writers' lock of `name`, never deleted) and
+//! `<root>/<name>/<revision, 20 digits>.qks`, each file one [sealed](crate::keys::wrap::seal) keyset bound
+//! to the store id, the name and its revision number. Files are written with [`write_atomic`] (temporary
+//! file, `fsync`, link into place, directory `fsync`) and mode 0600; directories are 0700; each revision is
+//! read back and opened before it is published. Writers of one name serialize on an advisory lock
+//! (`flock`); readers take no lock, since a revision file appears complete or not at all. A writer killed
+//! at any point leaves at most a temporary file (removed by a later writer), never a damaged revision, so
+//! the last good keyset is never lost.
+//!
+//! *Not protected:* someone with write access to the directory can delete the newest revisions and so
+//! roll a keyset back. Copying an old revision under a newer number fails to open.
 
 use super::{KeyStore, StoredKeyset, check_name, context};
 use crate::error::{Error, Result};
-use crate::keys::Keyset;
 use crate::keys::atomic::{Overwrite, remove_stale_temporaries, sync_dir, write_atomic};
 use crate::keys::wrap::{self, KeyWrapper};
+use crate::keys::{KeyStatus, Keyset};
 use crate::provider::Provider;
 use crate::random::DynCryptoRng;
 use std::fs::File;
@@ -22,6 +28,8 @@ use std::time::Duration;
 pub const EXTENSION: &str = "qks";
 /// Largest revision file read (16 MiB).
 pub const MAX_FILE_LEN: u64 = 16 << 20;
+/// Name of the file holding the store's id.
+pub const STORE_ID_FILE: &str = ".qres-store-id";
 const REVISION_DIGITS: usize = 20;
 /// Temporary files older than this are a dead writer's and are removed by the next writer.
 const STALE_AFTER: Duration = Duration::from_secs(600);
@@ -45,13 +53,14 @@ const STALE_AFTER: Duration = Duration::from_secs(600);
 /// ```
 pub struct FileKeyStore {
     root: PathBuf,
+    id: String,
     wrapper: Box<dyn KeyWrapper>,
     provider: Provider,
 }
 
 impl core::fmt::Debug for FileKeyStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FileKeyStore").field("root", &self.root).finish_non_exhaustive()
+        f.debug_struct("FileKeyStore").field("root", &self.root).field("id", &self.id).finish_non_exhaustive()
     }
 }
 
@@ -66,18 +75,54 @@ fn create_private_dir(path: &Path) -> Result<()> {
     builder.create(path).map_err(|e| Error::io("creating a key store directory", &e))
 }
 
+fn valid_store_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Reads the store id, creating it (atomically, first writer wins) if absent.
+fn store_id(root: &Path) -> Result<String> {
+    let path = root.join(STORE_ID_FILE);
+    let read = |path: &Path| -> Result<Option<String>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let id = text.trim_end().to_owned();
+                if valid_store_id(&id) { Ok(Some(id)) } else { Err(Error::InvalidInput("malformed key store id file")) }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io("reading the key store id", &e)),
+        }
+    };
+    if let Some(id) = read(&path)? {
+        return Ok(id);
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| Error::RandomnessUnavailable)?;
+    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    match write_atomic(&path, format!("{id}\n").as_bytes(), Overwrite::Refuse) {
+        Ok(()) => Ok(id),
+        // Another process created it first: use theirs.
+        Err(_) => read(&path)?.ok_or(Error::InvalidInput("the key store id could not be created")),
+    }
+}
+
 impl FileKeyStore {
     /// Opens (creating if needed, mode 0700) the store at `root`; keysets are wrapped by `wrapper` and
     /// rebuilt with `provider`.
     pub fn open(root: impl Into<PathBuf>, wrapper: impl KeyWrapper + 'static, provider: Provider) -> Result<Self> {
         let root = root.into();
         create_private_dir(&root)?;
-        Ok(Self { root, wrapper: Box::new(wrapper), provider })
+        let id = store_id(&root)?;
+        Ok(Self { root, id, wrapper: Box::new(wrapper), provider })
     }
 
     /// The root directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The store's id (random, made when the store was created; bound into every sealed keyset).
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     fn dir(&self, name: &str) -> Result<PathBuf> {
@@ -97,6 +142,8 @@ impl FileKeyStore {
         };
         let mut revisions: Vec<u64> = entries
             .flatten()
+            // Regular files only (`file_type` does not follow symlinks).
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
                 let digits = name.strip_suffix(&format!(".{EXTENSION}"))?;
@@ -109,29 +156,28 @@ impl FileKeyStore {
         Ok(revisions)
     }
 
-    /// Takes the writers' lock of `dir` (blocking until other writers finish).
-    fn lock(dir: &Path) -> Result<File> {
-        create_private_dir(dir)?;
+    /// Takes the writers' lock of `name` (blocking until other writers finish). The lock file lives in
+    /// the root and is never deleted, so every writer locks the same file.
+    fn lock(&self, name: &str) -> Result<File> {
+        check_name(name)?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(dir.join(".lock"))
+            .open(self.root.join(format!(".{name}.lock")))
             .map_err(|e| Error::io("opening the key store lock", &e))?;
         file.lock().map_err(|e| Error::io("locking the key store", &e))?;
         Ok(file)
     }
 
-    fn read_revision(&self, name: &str, dir: &Path, revision: u64) -> Result<Keyset> {
+    fn read_sealed(path: &Path) -> Result<Vec<u8>> {
         use std::io::Read;
-        let path = Self::revision_path(dir, revision);
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::NotFound { what: "keyset revision", name: format!("{name}@{revision}") });
-            }
-            Err(e) => return Err(Error::io("opening a keyset file", &e)),
-        };
+        // Only a regular file (not a symlink planted in place of a revision, nor a FIFO that would block).
+        let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io("reading keyset file metadata", &e))?;
+        if !meta.is_file() {
+            return Err(Error::InvalidInput("a keyset revision is not a regular file"));
+        }
+        let file = File::open(path).map_err(|e| Error::io("opening a keyset file", &e))?;
         let mut sealed = Vec::new();
         file.take(MAX_FILE_LEN + 1).read_to_end(&mut sealed).map_err(|e| Error::io("reading a keyset file", &e))?;
         if sealed.len() as u64 > MAX_FILE_LEN {
@@ -142,45 +188,77 @@ impl FileKeyStore {
                 actual: sealed.len(),
             });
         }
-        let plain = wrap::open(self.wrapper.as_ref(), &sealed, &context(name))?;
+        Ok(sealed)
+    }
+
+    fn read_revision(&self, name: &str, dir: &Path, revision: u64) -> Result<Keyset> {
+        let path = Self::revision_path(dir, revision);
+        if !path.exists() {
+            return Err(Error::NotFound { what: "keyset revision", name: format!("{name}@{revision}") });
+        }
+        let sealed = Self::read_sealed(&path)?;
+        let plain = wrap::open(self.wrapper.as_ref(), &sealed, &context(&self.id, name, revision))?;
         Keyset::decode(plain.as_bytes(), &self.provider)
     }
 
-    fn write(
-        &self,
-        name: &str,
-        keyset: &Keyset,
-        latest: Option<Option<u64>>,
-        rng: &mut dyn DynCryptoRng,
-    ) -> Result<u64> {
+    fn write(&self, name: &str, keyset: &Keyset, latest: Option<u64>, rng: &mut dyn DynCryptoRng) -> Result<u64> {
         let dir = self.dir(name)?;
-        let _lock = Self::lock(&dir)?;
+        let _lock = self.lock(name)?;
         self.write_locked(name, &dir, keyset, latest, rng)
     }
 
-    /// Writes the next revision; the caller holds the lock of `dir`.
+    /// Writes the next revision if the newest is `latest`; the caller holds the lock of `name`.
     fn write_locked(
         &self,
         name: &str,
         dir: &Path,
         keyset: &Keyset,
-        latest: Option<Option<u64>>,
+        latest: Option<u64>,
         rng: &mut dyn DynCryptoRng,
     ) -> Result<u64> {
-        let plain = keyset.encode();
-        let sealed = wrap::seal(self.wrapper.as_ref(), plain.as_bytes(), &context(name), rng)?;
         let current = Self::revisions_in(dir)?.last().copied();
-        if let Some(expected) = latest
-            && expected != current
-        {
-            return Err(Error::ConcurrentModification(name.to_owned()));
+        if latest != current {
+            return Err(match latest {
+                None => Error::AlreadyExists { what: "keyset", name: name.to_owned() },
+                Some(_) => Error::ConcurrentModification(name.to_owned()),
+            });
         }
         let revision = current.unwrap_or(0).checked_add(1).ok_or(Error::KeysetState("revision numbers exhausted"))?;
+        let plain = keyset.encode();
+        let ctx = context(&self.id, name, revision);
+        let sealed = wrap::seal(self.wrapper.as_ref(), plain.as_bytes(), &ctx, rng)?;
+        // Read back before publishing: a revision that would not open must never become the newest.
+        let back = wrap::open(self.wrapper.as_ref(), &sealed, &ctx)?;
+        if back.as_bytes() != plain.as_bytes() {
+            return Err(Error::Backend("a sealed keyset did not read back as written"));
+        }
+        create_private_dir(dir)?;
         write_atomic(&Self::revision_path(dir, revision), &sealed, Overwrite::Refuse)?;
-        sync_dir(&self.root)?;
+        if let Err(e) = sync_dir(&self.root) {
+            // The revision is published; only its durability across a power loss is in doubt.
+            tracing::warn!(target: "qres::keystore", store = "file", name, revision, error = %e, "directory fsync failed");
+        }
         let _ = remove_stale_temporaries(dir, STALE_AFTER);
         tracing::info!(target: "qres::keystore", store = "file", name, revision, primary = keyset.primary_version(), "keyset saved");
+        if keyset.info().iter().any(|k| k.status == KeyStatus::Destroyed) {
+            // Older revisions may still hold a destroyed seed: purge them as part of this write.
+            self.purge_locked(name, dir, revision)?;
+        }
         Ok(revision)
+    }
+
+    fn purge_locked(&self, name: &str, dir: &Path, revision: u64) -> Result<()> {
+        let old: Vec<u64> = Self::revisions_in(dir)?.into_iter().filter(|&r| r < revision).collect();
+        if old.is_empty() {
+            return Ok(());
+        }
+        for r in &old {
+            std::fs::remove_file(Self::revision_path(dir, *r))
+                .map_err(|e| Error::io("removing a keyset revision", &e))?;
+        }
+        sync_dir(dir)?;
+        tracing::info!(target: "qres::keystore", store = "file", name, before = revision, purged = old.len(), "older revisions purged");
+        Ok(())
     }
 }
 
@@ -196,7 +274,10 @@ impl KeyStore for FileKeyStore {
         latest: Option<u64>,
         rng: &mut dyn DynCryptoRng,
     ) -> Result<u64> {
-        self.write(name, keyset, Some(latest), rng)
+        match self.write(name, keyset, latest, rng) {
+            Err(Error::AlreadyExists { name, .. }) => Err(Error::ConcurrentModification(name)),
+            other => other,
+        }
     }
 
     /// Holds the writers' lock from the read to the write, so concurrent updates queue instead of
@@ -208,13 +289,10 @@ impl KeyStore for FileKeyStore {
         mut change: impl FnMut(&mut Keyset, &mut dyn DynCryptoRng) -> Result<T>,
     ) -> Result<(u64, T)> {
         let dir = self.dir(name)?;
-        if !dir.exists() {
-            return Err(Error::NotFound { what: "keyset", name: name.to_owned() });
-        }
-        let _lock = Self::lock(&dir)?;
+        let _lock = self.lock(name)?;
         let StoredKeyset { revision, mut keyset } = self.get(name)?;
         let out = change(&mut keyset, rng)?;
-        Ok((self.write_locked(name, &dir, &keyset, Some(Some(revision)), rng)?, out))
+        Ok((self.write_locked(name, &dir, &keyset, Some(revision), rng)?, out))
     }
 
     fn get(&self, name: &str) -> Result<StoredKeyset> {
@@ -248,30 +326,25 @@ impl KeyStore for FileKeyStore {
 
     fn purge_before(&self, name: &str, revision: u64) -> Result<()> {
         let dir = self.dir(name)?;
-        let _lock = Self::lock(&dir)?;
-        for old in Self::revisions_in(&dir)?.into_iter().filter(|&r| r < revision) {
-            std::fs::remove_file(Self::revision_path(&dir, old))
-                .map_err(|e| Error::io("removing a keyset revision", &e))?;
-        }
-        sync_dir(&dir)?;
-        tracing::info!(target: "qres::keystore", store = "file", name, before = revision, "older revisions purged");
-        Ok(())
+        let _lock = self.lock(name)?;
+        self.purge_locked(name, &dir, revision)
     }
 
     fn delete(&self, name: &str) -> Result<()> {
         let dir = self.dir(name)?;
-        if !dir.exists() {
+        let _lock = self.lock(name)?;
+        if Self::revisions_in(&dir)?.is_empty() {
             return Err(Error::NotFound { what: "keyset", name: name.to_owned() });
         }
-        {
-            let _lock = Self::lock(&dir)?;
-            for revision in Self::revisions_in(&dir)? {
-                std::fs::remove_file(Self::revision_path(&dir, revision))
-                    .map_err(|e| Error::io("removing a keyset revision", &e))?;
-            }
-            let _ = remove_stale_temporaries(&dir, Duration::ZERO);
+        for revision in Self::revisions_in(&dir)? {
+            std::fs::remove_file(Self::revision_path(&dir, revision))
+                .map_err(|e| Error::io("removing a keyset revision", &e))?;
         }
-        std::fs::remove_dir_all(&dir).map_err(|e| Error::io("removing a keyset directory", &e))?;
+        let _ = remove_stale_temporaries(&dir, Duration::ZERO);
+        // Only our own files were there; anything else stays (and keeps the directory).
+        if std::fs::read_dir(&dir).map(|mut d| d.next().is_none()).unwrap_or(false) {
+            std::fs::remove_dir(&dir).map_err(|e| Error::io("removing a keyset directory", &e))?;
+        }
         sync_dir(&self.root)?;
         tracing::info!(target: "qres::keystore", store = "file", name, "keyset deleted");
         Ok(())

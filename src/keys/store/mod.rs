@@ -10,8 +10,11 @@
 //! the Vault transit engine) and, with the `vault` feature, `VaultKeyStore` (OpenBao / HashiCorp Vault
 //! KV v2, wrapped by the transit engine).
 //!
-//! Destroying a key version ([`destroy_key`](KeyStore::destroy_key)) saves a new revision without it and
-//! then purges every older revision, since those still hold its seed.
+//! Each sealed revision is bound to the store, its name and its revision number, so it cannot be
+//! replayed as a newer revision or moved. Saving a keyset that has destroyed versions purges every older
+//! revision in the same step, since those still hold the destroyed seeds; [`destroy_key`]
+//! (KeyStore::destroy_key) does both. Copies outside the store (backups, snapshots) are out of reach:
+//! rotate the wrapping key to retire them.
 
 mod file;
 #[cfg(feature = "vault")]
@@ -52,14 +55,26 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// The context a keyset is sealed under: it binds the sealed bytes to the keyset's name.
-pub(crate) fn context(name: &str) -> Vec<u8> {
-    [b"qres keystore v1\0".as_slice(), name.as_bytes()].concat()
+/// The context a keyset is sealed under: `"qres keystore v2\0" || u8(len(store id)) || store id ||
+/// u64(revision) || name`. It binds the sealed bytes to the store, the revision and the name, so a
+/// sealed keyset copied to another store, name or revision number (e.g. an old revision written back as
+/// the newest, to revive a destroyed key) fails to open.
+pub(crate) fn context(store_id: &str, name: &str, revision: u64) -> Vec<u8> {
+    let id = &store_id.as_bytes()[..store_id.len().min(255)];
+    let mut c = Vec::with_capacity(17 + 1 + id.len() + 8 + name.len());
+    c.extend_from_slice(b"qres keystore v2\0");
+    c.push(id.len() as u8);
+    c.extend_from_slice(id);
+    c.extend_from_slice(&revision.to_be_bytes());
+    c.extend_from_slice(name.as_bytes());
+    c
 }
 
 /// Named keysets, wrapped at rest, with revisions. See the [module docs](self).
 pub trait KeyStore {
-    /// Saves `keyset` under `name` as a new revision (creating the name if needed); returns the revision.
+    /// Creates `name` with `keyset` as revision 1; [`Error::AlreadyExists`] if `name` exists. Later
+    /// changes go through [`update`](Self::update) or [`put_if_latest`](Self::put_if_latest), so a stale
+    /// copy can never overwrite a newer keyset (and revive a destroyed key).
     fn put(&self, name: &str, keyset: &Keyset, rng: &mut dyn DynCryptoRng) -> Result<u64>;
 
     /// Saves `keyset` only if the newest revision is still `latest` (`None`: only if nothing is stored

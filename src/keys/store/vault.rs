@@ -29,8 +29,8 @@
 
 use super::{KeyStore, StoredKeyset, check_name, context};
 use crate::error::{Error, Result};
-use crate::keys::Keyset;
 use crate::keys::wrap::{self, KeyWrapper, kind};
+use crate::keys::{KeyStatus, Keyset};
 use crate::provider::Provider;
 use crate::random::DynCryptoRng;
 use crate::secret::SecretBytes;
@@ -95,6 +95,13 @@ pub struct VaultConfig {
     pub kv_prefix: String,
     /// Timeout of each request.
     pub timeout: Duration,
+    /// An HTTP(S) proxy to use (`http://host:port`). Proxy environment variables are ignored: the
+    /// traffic carries tokens and data keys, so a proxy must be chosen explicitly.
+    pub proxy: Option<String>,
+    /// Allows `http://` to a host that is not loopback. **Hazardous**: tokens, sealed keysets and the
+    /// plaintext data keys of transit responses then cross the network in clear. Off by default;
+    /// `http://` to 127.0.0.0/8, `::1` or `localhost` (a dev server) is always allowed.
+    pub allow_insecure_http: bool,
 }
 
 impl VaultConfig {
@@ -111,6 +118,8 @@ impl VaultConfig {
             kv_mount: "secret".into(),
             kv_prefix: "qres".into(),
             timeout: Duration::from_secs(10),
+            proxy: None,
+            allow_insecure_http: false,
         }
     }
 
@@ -169,9 +178,34 @@ enum Method {
 impl VaultClient {
     /// A client for `config` (no request is made yet).
     pub fn new(config: VaultConfig) -> Result<Self> {
-        if !(config.address.starts_with("https://") || config.address.starts_with("http://")) {
-            return Err(Error::InvalidInput("the Vault address must start with https:// or http://"));
+        if let Some(rest) = config.address.strip_prefix("http://") {
+            let host = rest.split('/').next().unwrap_or("");
+            let host = host
+                .rsplit_once(':')
+                .map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
+            let loopback = host == "localhost"
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !loopback && !config.allow_insecure_http {
+                return Err(Error::InvalidInput(
+                    "plain http:// to a Vault server that is not on loopback would expose tokens and data keys; use https:// (or set allow_insecure_http)",
+                ));
+            }
+            if !loopback {
+                tracing::warn!(target: "qres::keystore", address = %config.address, "Vault over plain HTTP: tokens and data keys cross the network in clear");
+            }
+        } else if !config.address.starts_with("https://") {
+            return Err(Error::InvalidInput("the Vault address must start with https:// (or http:// on loopback)"));
         }
+        let proxy = match &config.proxy {
+            Some(p) => {
+                Some(ureq::Proxy::new(p).map_err(|_| Error::InvalidInput("the Vault proxy is not a valid proxy URL"))?)
+            }
+            None => None,
+        };
         let mut tls = ureq::tls::TlsConfig::builder();
         if let Some(pem) = &config.ca_pem {
             let certs: Vec<_> = ureq::tls::parse_pem(pem)
@@ -189,6 +223,7 @@ impl VaultClient {
             .timeout_global(Some(config.timeout))
             .http_status_as_error(false)
             .max_redirects(0)
+            .proxy(proxy)
             .tls_config(tls.build())
             .build()
             .into();
@@ -361,11 +396,12 @@ impl VaultTransitWrapper {
         format!("{}/{op}/{}", c.transit_mount, c.transit_key)
     }
 
-    /// Creates the transit key (AES-256-GCM, not exportable) if it does not exist.
+    /// Creates the transit key (AES-256-GCM, not exportable, no plaintext backup) if it does not exist;
+    /// an existing key must have those properties too (a typed error says what to change otherwise).
     pub fn ensure_key(&self) -> Result<()> {
         let (status, value) = self.client.request(Method::Get, &self.key_path("keys"), None)?;
         match status {
-            200 => return Ok(()),
+            200 => return self.check_key(&value["data"]),
             404 | 400 => {}
             _ => return Err(self.client.unexpected(status, &value)),
         }
@@ -377,6 +413,30 @@ impl VaultTransitWrapper {
                 Ok(())
             }
             _ => Err(self.client.unexpected(status, &value)),
+        }
+    }
+
+    fn check_key(&self, key: &Value) -> Result<()> {
+        let problem = if key["exportable"].as_bool() != Some(false) {
+            Some("is exportable")
+        } else if key["allow_plaintext_backup"].as_bool() != Some(false) {
+            Some("allows plaintext backup")
+        } else if key["supports_encryption"].as_bool() != Some(true)
+            || key["supports_decryption"].as_bool() != Some(true)
+        {
+            Some("does not support encryption and decryption")
+        } else if !matches!(key["type"].as_str(), Some("aes256-gcm96" | "chacha20-poly1305")) {
+            Some("is not an AEAD key (aes256-gcm96 or chacha20-poly1305)")
+        } else {
+            None
+        };
+        match problem {
+            None => Ok(()),
+            Some(p) => Err(Error::KeyStoreUnavailable {
+                store: self.client.store_name(),
+                detail: format!("the transit key {:?} {p}", self.client.config.transit_key),
+                hint: "the transit key's configuration: it must never leave the server (create a new key for qres)",
+            }),
         }
     }
 
@@ -399,8 +459,9 @@ impl KeyWrapper for VaultTransitWrapper {
     }
 
     fn wrap_key(&self, data_key: &[u8], context: &[u8], _rng: &mut dyn DynCryptoRng) -> Result<Vec<u8>> {
-        // `context` only matters to derived transit keys; the sealed blob's AAD binds it in any case.
-        let body = json!({ "plaintext": STANDARD.encode(data_key), "context": STANDARD.encode(context) });
+        // `associated_data` binds the context for AEAD transit keys (the `context` parameter would only
+        // matter to derived keys).
+        let body = json!({ "plaintext": STANDARD.encode(data_key), "associated_data": STANDARD.encode(context) });
         let (status, value) = self.client.request(Method::Post, &self.key_path("encrypt"), Some(&body))?;
         if status != 200 {
             return Err(self.client.unexpected(status, &value));
@@ -417,13 +478,26 @@ impl KeyWrapper for VaultTransitWrapper {
         if !ct.starts_with("vault:v") {
             return Err(Error::AuthenticationFailed);
         }
-        let body = json!({ "ciphertext": ct, "context": STANDARD.encode(context) });
+        let body = json!({ "ciphertext": ct, "associated_data": STANDARD.encode(context) });
         let (status, value) = self.client.request(Method::Post, &self.key_path("decrypt"), Some(&body))?;
         match status {
             200 => {}
-            // The server cannot decrypt: altered ciphertext, another key, or a key version below the
-            // minimum decryption version.
-            400 => return Err(Error::AuthenticationFailed),
+            400 => {
+                let errors = value["errors"].to_string();
+                if errors.contains("encryption key not found") {
+                    return Err(Error::KeyStoreUnavailable {
+                        store: self.client.store_name(),
+                        detail: format!(
+                            "no transit key {:?} at {}/",
+                            self.client.config.transit_key, self.client.config.transit_mount
+                        ),
+                        hint: "transit_key and transit_mount (the key that wrapped these keysets must exist)",
+                    });
+                }
+                // The server cannot decrypt: altered ciphertext, another key or context, or a key version
+                // below the minimum decryption version. One opaque error.
+                return Err(Error::AuthenticationFailed);
+            }
             _ => return Err(self.client.unexpected(status, &value)),
         }
         let mut b64 = value["data"]["plaintext"].as_str().ok_or(Error::AuthenticationFailed)?.to_owned();
@@ -465,26 +539,50 @@ impl VaultKeyStore {
         Ok(format!("{}/{what}/{}/{name}", c.kv_mount, c.kv_prefix))
     }
 
-    fn write(&self, name: &str, keyset: &Keyset, cas: Option<u64>, rng: &mut dyn DynCryptoRng) -> Result<u64> {
+    /// The id bound into sealed keysets: the KV mount and prefix.
+    fn store_id(&self) -> String {
+        let c = &self.client.config;
+        format!("vault:{}/{}", c.kv_mount, c.kv_prefix)
+    }
+
+    /// Writes revision `cas + 1` with KV check-and-set `cas` (0: only if absent).
+    fn write(&self, name: &str, keyset: &Keyset, cas: u64, rng: &mut dyn DynCryptoRng) -> Result<u64> {
         let path = self.path("data", name)?;
+        let revision = cas.checked_add(1).ok_or(Error::KeysetState("revision numbers exhausted"))?;
         let plain = keyset.encode();
-        let sealed = wrap::seal(&self.wrapper, plain.as_bytes(), &context(name), rng)?;
-        let mut body = json!({ "data": { "format": "qres-wk1", "sealed": STANDARD.encode(&sealed) } });
-        if let Some(cas) = cas {
-            body["options"] = json!({ "cas": cas });
+        let ctx = context(&self.store_id(), name, revision);
+        let sealed = wrap::seal(&self.wrapper, plain.as_bytes(), &ctx, rng)?;
+        // Read back before publishing: a revision that would not open must never become the newest.
+        if wrap::open(&self.wrapper, &sealed, &ctx)?.as_bytes() != plain.as_bytes() {
+            return Err(Error::Backend("a sealed keyset did not read back as written"));
         }
+        let body = json!({
+            "options": { "cas": cas },
+            "data": { "format": "qres-wk1", "sealed": STANDARD.encode(&sealed) },
+        });
         let (status, value) = self.client.request(Method::Post, &path, Some(&body))?;
         match status {
             200 => {}
-            400 if value.to_string().contains("check-and-set") => {
-                return Err(Error::ConcurrentModification(name.to_owned()));
+            400 if value.to_string().contains("did not match the current version") => {
+                return Err(if cas == 0 {
+                    Error::AlreadyExists { what: "keyset", name: name.to_owned() }
+                } else {
+                    Error::ConcurrentModification(name.to_owned())
+                });
             }
             _ => return Err(self.client.unexpected(status, &value)),
         }
-        let revision = value["data"]["version"]
+        let written = value["data"]["version"]
             .as_u64()
             .ok_or_else(|| self.client.unavailable("KV write returned no version".into()))?;
+        if written != revision {
+            return Err(self.client.unavailable(format!("KV wrote version {written}, expected {revision}")));
+        }
         tracing::info!(target: "qres::keystore", store = "vault", name, revision, primary = keyset.primary_version(), "keyset saved");
+        if keyset.info().iter().any(|k| k.status == KeyStatus::Destroyed) {
+            // Older revisions may still hold a destroyed seed: destroy them as part of this write.
+            self.purge_before(name, revision)?;
+        }
         Ok(revision)
     }
 
@@ -494,20 +592,28 @@ impl VaultKeyStore {
             path.push_str(&format!("?version={r}"));
         }
         let (status, value) = self.client.request(Method::Get, &path, None)?;
-        let not_found = || Error::NotFound {
+        let not_found = |why: &str| Error::NotFound {
             what: "keyset",
-            name: revision.map(|r| format!("{name}@{r}")).unwrap_or_else(|| name.to_owned()),
+            name: match revision {
+                Some(r) => format!("{name}@{r}{why}"),
+                None => format!("{name}{why}"),
+            },
         };
-        match status {
-            200 => {}
-            404 => return Err(not_found()),
-            _ => return Err(self.client.unexpected(status, &value)),
-        }
         let data = &value["data"];
-        if data["metadata"]["destroyed"].as_bool() == Some(true)
-            || !data["metadata"]["deletion_time"].as_str().unwrap_or("").is_empty()
-        {
-            return Err(not_found());
+        match status {
+            200 if !data["data"].is_null() => {}
+            200 | 404 => {
+                // The newest version deleted or destroyed while older ones exist: never fall back to them.
+                if revision.is_none()
+                    && self.metadata(name)?.is_some_and(|m| m["data"]["current_version"].as_u64().unwrap_or(0) > 0)
+                {
+                    return Err(not_found(
+                        " (its newest revision was deleted; undelete or destroy it, or delete the keyset)",
+                    ));
+                }
+                return Err(not_found(""));
+            }
+            _ => return Err(self.client.unexpected(status, &value)),
         }
         let sealed = data["data"]["sealed"]
             .as_str()
@@ -515,7 +621,7 @@ impl VaultKeyStore {
             .ok_or(Error::InvalidInput("the KV secret does not hold a sealed qres keyset"))?;
         let revision =
             data["metadata"]["version"].as_u64().ok_or(Error::InvalidInput("KV secret without a version"))?;
-        let plain = wrap::open(&self.wrapper, &sealed, &context(name))?;
+        let plain = wrap::open(&self.wrapper, &sealed, &context(&self.store_id(), name, revision))?;
         Ok(StoredKeyset { revision, keyset: Keyset::decode(plain.as_bytes(), &self.provider)? })
     }
 
@@ -527,11 +633,34 @@ impl VaultKeyStore {
             _ => Err(self.client.unexpected(status, &value)),
         }
     }
+
+    /// Every KV version of `name` with (version, destroyed, deleted now).
+    fn versions(&self, name: &str) -> Result<Vec<(u64, bool, bool)>> {
+        let Some(meta) = self.metadata(name)? else { return Ok(Vec::new()) };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        let mut versions: Vec<(u64, bool, bool)> = meta["data"]["versions"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| {
+                        let destroyed = v["destroyed"].as_bool() == Some(true);
+                        // A deletion time in the future (`delete_version_after`) is not a deletion yet.
+                        let deleted = v["deletion_time"].as_str().filter(|t| !t.is_empty()).is_some_and(|t| {
+                            chrono::DateTime::parse_from_rfc3339(t).map_or(true, |t| t.timestamp() <= now)
+                        });
+                        Some((k.parse().ok()?, destroyed, deleted))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        versions.sort_unstable();
+        Ok(versions)
+    }
 }
 
 impl KeyStore for VaultKeyStore {
     fn put(&self, name: &str, keyset: &Keyset, rng: &mut dyn DynCryptoRng) -> Result<u64> {
-        self.write(name, keyset, None, rng)
+        self.write(name, keyset, 0, rng)
     }
 
     fn put_if_latest(
@@ -542,7 +671,10 @@ impl KeyStore for VaultKeyStore {
         rng: &mut dyn DynCryptoRng,
     ) -> Result<u64> {
         // KV's check-and-set: 0 means "only if absent".
-        self.write(name, keyset, Some(latest.unwrap_or(0)), rng)
+        match self.write(name, keyset, latest.unwrap_or(0), rng) {
+            Err(Error::AlreadyExists { name, .. }) => Err(Error::ConcurrentModification(name)),
+            other => other,
+        }
     }
 
     fn get(&self, name: &str) -> Result<StoredKeyset> {
@@ -557,20 +689,12 @@ impl KeyStore for VaultKeyStore {
     }
 
     fn list_versions(&self, name: &str) -> Result<Vec<u64>> {
-        let Some(meta) = self.metadata(name)? else { return Ok(Vec::new()) };
-        let mut versions: Vec<u64> = meta["data"]["versions"]
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter(|(_, v)| {
-                        v["destroyed"].as_bool() != Some(true) && v["deletion_time"].as_str().unwrap_or("").is_empty()
-                    })
-                    .filter_map(|(k, _)| k.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        versions.sort_unstable();
-        Ok(versions)
+        Ok(self
+            .versions(name)?
+            .into_iter()
+            .filter(|&(_, destroyed, deleted)| !destroyed && !deleted)
+            .map(|(v, ..)| v)
+            .collect())
     }
 
     fn list(&self) -> Result<Vec<String>> {
@@ -591,7 +715,14 @@ impl KeyStore for VaultKeyStore {
     }
 
     fn purge_before(&self, name: &str, revision: u64) -> Result<()> {
-        let old: Vec<u64> = self.list_versions(name)?.into_iter().filter(|&v| v < revision).collect();
+        // Every older version not yet destroyed, soft-deleted ones included: `undelete` would bring
+        // those back.
+        let old: Vec<u64> = self
+            .versions(name)?
+            .into_iter()
+            .filter(|&(v, destroyed, _)| v < revision && !destroyed)
+            .map(|(v, ..)| v)
+            .collect();
         if old.is_empty() {
             return Ok(());
         }
@@ -600,7 +731,7 @@ impl KeyStore for VaultKeyStore {
             self.client.request(Method::Post, &self.path("destroy", name)?, Some(&json!({ "versions": old })))?;
         match status {
             200 | 204 => {
-                tracing::info!(target: "qres::keystore", store = "vault", name, before = revision, "older revisions destroyed");
+                tracing::info!(target: "qres::keystore", store = "vault", name, before = revision, purged = old.len(), "older revisions destroyed");
                 Ok(())
             }
             _ => Err(self.client.unexpected(status, &value)),
