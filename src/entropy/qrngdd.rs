@@ -219,7 +219,14 @@ impl EntropySource for Fetcher {
     }
 }
 
-/// An [`EntropySource`] reading a QRNG-DD gateway (see the [module documentation](self)).
+/// An [`EntropySource`] reading a QRNG-DD gateway (ours or the public project's) over HTTPS.
+///
+/// Each refill is `GET {base}/api/random?bytes=N&encoding=binary` with `Authorization: Bearer <key>` (N at
+/// most 65,536). 429 and 503 answers and transport failures are retried with exponential backoff
+/// (honouring `Retry-After` up to the ceiling); other errors fail at once. Received bytes pass the SP
+/// 800-90B start-up and continuous health tests before they are buffered; a failure stops the source
+/// until [`reset`](Self::reset). Combine it with other sources in a
+/// [`SeedPolicy`](crate::rng::SeedPolicy) so that a malicious gateway cannot choose a seed.
 ///
 /// ```no_run
 /// use qres::entropy::{EntropySource, QrngDdConfig, QrngDdSource};

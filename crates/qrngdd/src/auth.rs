@@ -5,7 +5,7 @@
 //! how much of a key was right.
 
 use sha2::{Digest, Sha256};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
@@ -18,34 +18,44 @@ pub struct ApiKeys {
 #[derive(Debug)]
 struct ApiKey {
     digest: [u8; 32],
-    bucket: Mutex<TokenBucket>,
+    bucket: TokenBucket,
 }
 
-/// A token bucket: `rate` tokens per second, at most `rate` held (one second of burst).
-#[derive(Debug, Clone, Copy)]
+/// A token bucket of `rate` tokens per second holding at most `rate` (one second of burst), kept as the
+/// generic cell rate algorithm's "theoretical arrival time" in one atomic: lock-free, so a worker thread
+/// preempted mid-check never stalls the others.
+#[derive(Debug)]
 pub struct TokenBucket {
-    tokens: f64,
-    rate: f64,
-    last: Instant,
+    /// Nanoseconds since `epoch` at which the bucket would be full again.
+    tat: AtomicU64,
+    /// Nanoseconds per token.
+    interval: u64,
+    /// How far ahead of now `tat` may be: one second of burst less one token.
+    tolerance: u64,
+    epoch: Instant,
 }
 
 impl TokenBucket {
     /// A full bucket.
     pub fn new(rate_per_second: u32, now: Instant) -> Self {
-        let rate = f64::from(rate_per_second.max(1));
-        Self { tokens: rate, rate, last: now }
+        let interval = 1_000_000_000 / u64::from(rate_per_second.max(1));
+        let tolerance = interval * u64::from(rate_per_second.max(1) - 1);
+        Self { tat: AtomicU64::new(0), interval, tolerance, epoch: now }
     }
 
     /// Takes one token; on refusal returns the seconds until one is available.
-    pub fn try_take(&mut self, now: Instant) -> Result<(), f64> {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.rate);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err((1.0 - self.tokens) / self.rate)
+    pub fn try_take(&self, now: Instant) -> Result<(), f64> {
+        let now = u64::try_from(now.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX);
+        let mut tat = self.tat.load(Ordering::Relaxed);
+        loop {
+            let start = tat.max(now);
+            if start - now > self.tolerance {
+                return Err((start - now - self.tolerance) as f64 / 1e9);
+            }
+            match self.tat.compare_exchange_weak(tat, start + self.interval, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(actual) => tat = actual,
+            }
         }
     }
 }
@@ -67,7 +77,7 @@ impl ApiKeys {
             .iter()
             .map(|k| ApiKey {
                 digest: Sha256::digest(k.as_bytes()).into(),
-                bucket: Mutex::new(TokenBucket::new(rate_per_second, now)),
+                bucket: TokenBucket::new(rate_per_second, now),
             })
             .collect();
         Self { keys }
@@ -89,7 +99,7 @@ impl ApiKeys {
     /// Takes a token from key `index`'s bucket; on refusal, the seconds until the next token.
     pub fn take_token(&self, index: usize, now: Instant) -> Result<(), f64> {
         match self.keys.get(index) {
-            Some(k) => k.bucket.lock().unwrap_or_else(|p| p.into_inner()).try_take(now),
+            Some(k) => k.bucket.try_take(now),
             None => Err(1.0),
         }
     }
@@ -117,7 +127,7 @@ mod tests {
     #[test]
     fn token_bucket_allows_burst_then_rate() {
         let t = Instant::now();
-        let mut b = TokenBucket::new(5, t);
+        let b = TokenBucket::new(5, t);
         for _ in 0..5 {
             b.try_take(t).unwrap();
         }

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use qres::qrngdd::{CONTENT_TYPE, PacketError, unix_nanos_now};
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,19 +26,20 @@ const MAX_UUIDS: usize = 100;
 type Gw = State<Arc<Gateway>>;
 type Peer = ConnectInfo<SocketAddr>;
 
-/// The query parameters the API knows; others are ignored.
+/// The query parameters the API knows; others are ignored. Values borrow from the query string unless
+/// they had to be percent-decoded.
 #[derive(Default)]
-struct Params {
-    api_key: Option<String>,
-    bytes: Option<String>,
-    encoding: Option<String>,
-    count: Option<String>,
-    min: Option<String>,
-    max: Option<String>,
+struct Params<'a> {
+    api_key: Option<Cow<'a, str>>,
+    bytes: Option<Cow<'a, str>>,
+    encoding: Option<Cow<'a, str>>,
+    count: Option<Cow<'a, str>>,
+    min: Option<Cow<'a, str>>,
+    max: Option<Cow<'a, str>>,
 }
 
-impl Params {
-    fn parse(query: Option<&str>) -> Self {
+impl<'a> Params<'a> {
+    fn parse(query: Option<&'a str>) -> Self {
         let mut p = Self::default();
         for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             let slot = match &*k {
@@ -49,15 +51,15 @@ impl Params {
                 "max" => &mut p.max,
                 _ => continue,
             };
-            *slot = Some(v.into_owned());
+            *slot = Some(v);
         }
         p
     }
 }
 
-impl Drop for Params {
+impl Drop for Params<'_> {
     fn drop(&mut self) {
-        if let Some(k) = &mut self.api_key {
+        if let Some(Cow::Owned(k)) = &mut self.api_key {
             k.zeroize();
         }
     }
@@ -151,8 +153,13 @@ pub(super) async fn random(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let p = Params::parse(q.as_deref());
-    if let Err(r) = gw.admit_client(peer, Endpoint::Random, &headers, &p, true) {
+    random_response(&gw, peer, q.as_deref(), &headers)
+}
+
+/// `GET /api/random` without extractors: the server calls it directly for the hot path.
+pub(crate) fn random_response(gw: &Gateway, peer: SocketAddr, query: Option<&str>, headers: &HeaderMap) -> Response {
+    let p = Params::parse(query);
+    if let Err(r) = gw.admit_client(peer, Endpoint::Random, headers, &p, true) {
         return r;
     }
     let Some(n) = p.bytes.as_deref().and_then(|b| b.parse::<usize>().ok()).filter(|n| (1..=MAX_BYTES).contains(n))
@@ -165,10 +172,11 @@ pub(super) async fn random(
         Base64,
         Binary,
     }
-    let enc = match p.encoding.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("hex" | "hexadecimal") => Enc::Hex,
-        Some("base64" | "b64") => Enc::Base64,
-        Some("binary" | "raw") => Enc::Binary,
+    let enc = match p.encoding.as_deref() {
+        None => Enc::Hex,
+        Some(e) if e.eq_ignore_ascii_case("binary") || e.eq_ignore_ascii_case("raw") => Enc::Binary,
+        Some(e) if e.eq_ignore_ascii_case("hex") || e.eq_ignore_ascii_case("hexadecimal") => Enc::Hex,
+        Some(e) if e.eq_ignore_ascii_case("base64") || e.eq_ignore_ascii_case("b64") => Enc::Base64,
         Some(_) => {
             return gw.refuse(
                 peer,

@@ -8,7 +8,6 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -57,11 +56,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let svc = app.clone().map_request(move |mut req: Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req
-        });
-        let svc = TowerToHyperService::new(svc);
+        let svc = connection_service(gateway.clone(), app.clone(), peer);
         match &tls {
             None => {
                 let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
@@ -95,6 +90,35 @@ pub async fn serve(
         () = tokio::time::sleep(grace) => tracing::warn!(?grace, "grace period over; closing remaining connections"),
     }
     Ok(())
+}
+
+/// The service of one connection. `GET /api/random`, the endpoint under load, is answered directly
+/// (no routing, no extractors, no per-request extension for the peer address); everything else goes
+/// through the axum router with the peer address as `ConnectInfo`.
+fn connection_service(
+    gateway: Arc<Gateway>,
+    app: axum::Router,
+    peer: SocketAddr,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        let hot = req.method() == axum::http::Method::GET && req.uri().path() == "/api/random";
+        let fast = hot.then(|| super::handlers::random_response(&gateway, peer, req.uri().query(), req.headers()));
+        let app = app.clone();
+        async move {
+            match fast {
+                Some(r) => Ok(r),
+                None => {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    app.oneshot(req).await
+                }
+            }
+        }
+    })
 }
 
 fn tls_refused(peer: SocketAddr, detail: &str) {

@@ -87,7 +87,8 @@ impl Proc {
 
     /// Sends SIGTERM and waits for the exit status (at most `timeout`).
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill").arg("-TERM").arg(self.pid().to_string()).status();
+        // The shell's built-in `kill` (no procps needed).
+        let _ = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", self.pid())).status();
         let end = Instant::now() + timeout;
         while Instant::now() < end {
             if let Ok(Some(s)) = self.child.try_wait() {

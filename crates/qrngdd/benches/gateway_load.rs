@@ -1,0 +1,330 @@
+//! Load benchmark: `GET /api/random?bytes=32&encoding=binary` over loopback with `wrk`, our gateway side
+//! by side with the public QRNG-DD gateway (when `QRNGDD_PUBLIC_BIN_DIR` names its binaries), rounds
+//! alternating between the two so that background load affects both alike. Then a run of at least a
+//! million requests against each, sampling resident memory.
+//!
+//! ```text
+//! cargo bench -p qrngdd --bench gateway_load
+//! QRNGDD_PUBLIC_BIN_DIR=<dir with qrng-gateway> QRNGDD_LOAD_SECS=10 QRNGDD_LOAD_ROUNDS=5 cargo bench -p qrngdd --bench gateway_load
+//! ```
+//!
+//! Knobs (environment): `QRNGDD_LOAD_SECS` (per round, default 10), `QRNGDD_LOAD_ROUNDS` (default 3),
+//! `QRNGDD_LOAD_CONNECTIONS` (default 32), `QRNGDD_LOAD_THREADS` (wrk threads, default 1),
+//! `QRNGDD_LOAD_WORKERS` (runtime worker threads of both gateways: ours through `QRNG_WORKER_THREADS`,
+//! the public one through `TOKIO_WORKER_THREADS`; default: one per CPU),
+//! `QRNGDD_LOAD_MILLION` (0 skips the memory run; default 1), `QRNGDD_LOAD_CHURN` (iterations of the
+//! memory-under-churn run, 0 skips it; default 1500), `QRNGDD_LOAD_MIN_RPS` (fail below this
+//! rate for our gateway; default 0 = report only). Needs `wrk` on PATH (Debian package `wrk`).
+
+use qres::qrngdd::{EntropyPacket, HmacKey, unix_nanos_now};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const API_KEY: &str = "bench-api-key-0123456789";
+const KEY_HEX: &str = "a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0";
+const BUFFER: usize = 64 << 20;
+const PACKET: usize = 1 << 20;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Target {
+    name: &'static str,
+    child: Child,
+    port: u16,
+    next_seq: u64,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(name: &'static str, bin: &str, extra: &[(&str, String)]) -> Target {
+    let port = free_port();
+    let mut cmd = Command::new(bin);
+    cmd.env_clear()
+        .env("QRNG_API_KEYS", API_KEY)
+        .env("QRNG_HMAC_SECRET_KEY", KEY_HEX)
+        .env("QRNG_LISTEN_ADDRESS", format!("127.0.0.1:{port}"))
+        .env("QRNG_BUFFER_SIZE", BUFFER.to_string())
+        .env("QRNG_RATE_LIMIT_PER_SECOND", "100000000")
+        .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
+        // Both write their logs to /dev/null (no pipe to slow them down); errors go to our stderr.
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    let child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {bin}: {e}"));
+    let end = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < end, "{name} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Target { name, child, port, next_seq: 1 }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+/// Buffered bytes, from `/api/status` (both gateways answer it the same way).
+fn buffered(t: &Target) -> u64 {
+    let mut r = agent()
+        .get(&format!("http://127.0.0.1:{}/api/status", t.port))
+        .header("Authorization", format!("Bearer {API_KEY}"))
+        .call()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap();
+    v["buffer_bytes_available"].as_u64().unwrap()
+}
+
+/// Pushes 1 MiB packets of OS random bytes until the buffer is (nearly) full.
+fn fill(t: &mut Target) {
+    let key = HmacKey::from_hex(KEY_HEX).unwrap();
+    let a = agent();
+    while buffered(t) + (PACKET as u64) <= BUFFER as u64 {
+        let mut data = vec![0u8; PACKET];
+        getrandom::fill(&mut data).unwrap();
+        let body = EntropyPacket::sign(&key, t.next_seq, data, unix_nanos_now()).unwrap().encode().unwrap();
+        t.next_seq += 1;
+        let s = a
+            .post(&format!("http://127.0.0.1:{}/push", t.port))
+            .header("Content-Type", "application/msgpack")
+            .send(&body[..])
+            .unwrap()
+            .status()
+            .as_u16();
+        if s != 200 {
+            break;
+        }
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Run {
+    rps: f64,
+    requests: u64,
+    p50_us: f64,
+    p99_us: f64,
+    errors: u64,
+    rss_min_kib: u64,
+    rss_max_kib: u64,
+}
+
+fn to_us(v: &str) -> f64 {
+    let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+    let n: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n,
+        "ms" => n * 1e3,
+        "s" => n * 1e6,
+        _ => f64::NAN,
+    }
+}
+
+/// Runs wrk for `secs` against `t`, sampling the target's RSS every 250 ms.
+fn wrk(t: &Target, secs: u64, connections: u64, threads: u64) -> Run {
+    let url = format!("http://127.0.0.1:{}/api/random?bytes=32&encoding=binary", t.port);
+    let pid = t.child.id();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut lo, mut hi) = (u64::MAX, 0);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let r = rss_kib(pid);
+                lo = lo.min(r);
+                hi = hi.max(r);
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            (lo, hi)
+        })
+    };
+    let out = Command::new("wrk")
+        .args(["-t", &threads.to_string(), "-c", &connections.to_string(), "-d", &format!("{secs}s"), "--latency"])
+        .args(["-H", &format!("Authorization: Bearer {API_KEY}"), &url])
+        .output()
+        .expect("wrk");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (rss_min_kib, rss_max_kib) = sampler.join().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut run = Run { rss_min_kib, rss_max_kib, ..Run::default() };
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        match cols.as_slice() {
+            ["Requests/sec:", v] => run.rps = v.parse().unwrap_or(0.0),
+            ["50%", v] => run.p50_us = to_us(v),
+            ["99%", v] => run.p99_us = to_us(v),
+            ["Non-2xx", "or", "3xx", "responses:", v] => run.errors = v.parse().unwrap_or(0),
+            [n, "requests", "in", ..] => run.requests = n.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    assert!(run.rps > 0.0, "{}: could not read wrk's output:\n{text}", t.name);
+    run
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("gateway_load: wrk is not installed (apt-get install wrk); nothing measured");
+        return;
+    }
+    let secs = env_num("QRNGDD_LOAD_SECS", 10);
+    let rounds = env_num("QRNGDD_LOAD_ROUNDS", 3).max(1);
+    let conns = env_num("QRNGDD_LOAD_CONNECTIONS", 32);
+    let threads = env_num("QRNGDD_LOAD_THREADS", 1);
+    let million = env_num("QRNGDD_LOAD_MILLION", 1) != 0;
+    let min_rps = env_num("QRNGDD_LOAD_MIN_RPS", 0) as f64;
+
+    let mut ours_env =
+        vec![("QRNG_MAX_PUSH_BYTES", (2 * PACKET).to_string()), ("QRNG_MAX_CLOCK_SKEW_SECS", "0".to_owned())];
+    let mut public_env = Vec::new();
+    let workers = std::env::var("QRNGDD_LOAD_WORKERS").ok();
+    if let Some(n) = &workers {
+        ours_env.push(("QRNG_WORKER_THREADS", n.clone()));
+        // The public gateway's #[tokio::main] runtime reads tokio's own variable.
+        public_env.push(("TOKIO_WORKER_THREADS", n.clone()));
+    }
+    let mut targets = vec![start("qrngdd-gateway (ours)", env!("CARGO_BIN_EXE_qrngdd-gateway"), &ours_env)];
+    if let Some(dir) = std::env::var_os("QRNGDD_PUBLIC_BIN_DIR") {
+        let bin = std::path::Path::new(&dir).join("qrng-gateway");
+        targets.push(start("qrng-gateway (public v1.0.0)", bin.to_str().unwrap(), &public_env));
+    } else {
+        eprintln!("gateway_load: QRNGDD_PUBLIC_BIN_DIR not set; measuring our gateway only");
+    }
+    println!(
+        "wrk -t{threads} -c{conns} -d{secs}s --latency, GET /api/random?bytes=32&encoding=binary, {rounds} rounds alternating, buffer {} MiB, server worker threads: {}",
+        BUFFER >> 20,
+        workers.as_deref().unwrap_or("default (one per CPU)")
+    );
+    let mut results: Vec<Vec<Run>> = vec![Vec::new(); targets.len()];
+    for round in 0..rounds {
+        for (i, t) in targets.iter_mut().enumerate() {
+            fill(t);
+            let r = wrk(t, secs, conns, threads);
+            println!(
+                "round {round} {:<30} {:>9.0} req/s  p50 {:>7.0} us  p99 {:>7.0} us  non-2xx {}",
+                t.name, r.rps, r.p50_us, r.p99_us, r.errors
+            );
+            assert_eq!(r.errors, 0, "{}: refused requests during the run (buffer ran dry?)", t.name);
+            results[i].push(r);
+        }
+    }
+    println!("\n| gateway | req/s (median of {rounds}) | p50 (us) | p99 (us) |\n|---|---|---|---|");
+    let mut medians = Vec::new();
+    for (t, runs) in targets.iter().zip(&results) {
+        let m = (
+            median(runs.iter().map(|r| r.rps).collect()),
+            median(runs.iter().map(|r| r.p50_us).collect()),
+            median(runs.iter().map(|r| r.p99_us).collect()),
+        );
+        println!("| {} | {:.0} | {:.0} | {:.0} |", t.name, m.0, m.1, m.2);
+        medians.push(m);
+    }
+    if medians.len() == 2 {
+        println!(
+            "\nratio ours/public: {:.2}x req/s; p99 {:.0} us vs {:.0} us; per-round ratios: {:?}",
+            medians[0].0 / medians[1].0,
+            medians[0].2,
+            medians[1].2,
+            results[0].iter().zip(&results[1]).map(|(a, b)| format!("{:.2}", a.rps / b.rps)).collect::<Vec<_>>()
+        );
+    }
+
+    if million {
+        println!("\nmemory over at least 1,000,000 requests (buffer {} MiB, prefilled):", BUFFER >> 20);
+        println!(
+            "| gateway | requests | RSS before (MiB) | RSS min / max during (MiB) | RSS after (MiB) |\n|---|---|---|---|---|"
+        );
+        for t in targets.iter_mut() {
+            fill(t);
+            let before = rss_kib(t.child.id());
+            let rate = medians.first().map_or(50_000.0, |m| m.0).max(1.0);
+            let mut total = 0;
+            let (mut lo, mut hi) = (u64::MAX, 0);
+            while total < 1_000_000 {
+                let need = ((1_000_000 - total) as f64 / rate * 1.3).ceil().clamp(2.0, 30.0) as u64;
+                let r = wrk(t, need, conns, threads);
+                assert_eq!(r.errors, 0, "{}: buffer ran dry", t.name);
+                total += r.requests;
+                lo = lo.min(r.rss_min_kib);
+                hi = hi.max(r.rss_max_kib);
+            }
+            let after = rss_kib(t.child.id());
+            let mib = |k: u64| k as f64 / 1024.0;
+            println!(
+                "| {} | {total} | {:.1} | {:.1} / {:.1} | {:.1} |",
+                t.name,
+                mib(before),
+                mib(lo),
+                mib(hi),
+                mib(after)
+            );
+        }
+    }
+    let churn = env_num("QRNGDD_LOAD_CHURN", 1500);
+    if churn > 0 {
+        println!(
+            "\nmemory under churn: buffer full, then {churn} x (GET 64 KiB, POST a 1 MiB packet) — pushes that do not fit whole:"
+        );
+        println!("| gateway | pushes answered 200 / 507 | RSS before (MiB) | RSS after (MiB) |\n|---|---|---|---|");
+        let key = HmacKey::from_hex(KEY_HEX).unwrap();
+        let a = agent();
+        for t in targets.iter_mut() {
+            fill(t);
+            let before = rss_kib(t.child.id());
+            let (mut ok, mut full) = (0, 0);
+            for _ in 0..churn {
+                let s = a
+                    .get(&format!("http://127.0.0.1:{}/api/random?bytes=65536&encoding=binary", t.port))
+                    .header("Authorization", format!("Bearer {API_KEY}"))
+                    .call()
+                    .unwrap()
+                    .status()
+                    .as_u16();
+                assert_eq!(s, 200, "{}: buffer ran dry", t.name);
+                let mut data = vec![0u8; PACKET];
+                getrandom::fill(&mut data).unwrap();
+                let body = EntropyPacket::sign(&key, t.next_seq, data, unix_nanos_now()).unwrap().encode().unwrap();
+                t.next_seq += 1;
+                match a
+                    .post(&format!("http://127.0.0.1:{}/push", t.port))
+                    .header("Content-Type", "application/msgpack")
+                    .send(&body[..])
+                    .unwrap()
+                    .status()
+                    .as_u16()
+                {
+                    200 => ok += 1,
+                    507 => full += 1,
+                    s => panic!("{}: push answered {s}", t.name),
+                }
+            }
+            let after = rss_kib(t.child.id());
+            println!("| {} | {ok} / {full} | {:.1} | {:.1} |", t.name, before as f64 / 1024.0, after as f64 / 1024.0);
+        }
+    }
+    if min_rps > 0.0 {
+        let ours = median(results[0].iter().map(|r| r.rps).collect());
+        assert!(ours >= min_rps, "our gateway served {ours:.0} req/s, below QRNGDD_LOAD_MIN_RPS={min_rps}");
+    }
+}
