@@ -241,12 +241,14 @@ fn main() {
         medians.push(m);
     }
     if medians.len() == 2 {
+        let rps_ratios: Vec<f64> = results[0].iter().zip(&results[1]).map(|(a, b)| a.rps / b.rps).collect();
+        let p99_ratios: Vec<f64> = results[0].iter().zip(&results[1]).map(|(a, b)| a.p99_us / b.p99_us).collect();
         println!(
-            "\nratio ours/public: {:.2}x req/s; p99 {:.0} us vs {:.0} us; per-round ratios: {:?}",
-            medians[0].0 / medians[1].0,
-            medians[0].2,
-            medians[1].2,
-            results[0].iter().zip(&results[1]).map(|(a, b)| format!("{:.2}", a.rps / b.rps)).collect::<Vec<_>>()
+            "\nours/public, per round (same conditions): req/s {:?} (median {:.2}x); p99 {:?} (median {:.2}x)",
+            rps_ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>(),
+            median(rps_ratios.clone()),
+            p99_ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>(),
+            median(p99_ratios.clone()),
         );
     }
 
