@@ -186,3 +186,22 @@ pub fn random_bytes(n: usize) -> Vec<u8> {
     getrandom::fill(&mut v).unwrap();
     v
 }
+
+/// A collector whose sequence fell behind the gateway's record (as after a clock step back without a
+/// sequence file) learns the gateway's mark from the 409 and continues above it, losing no bytes.
+#[test]
+fn collector_behind_the_gateway_catches_up() {
+    let gw = Gateway::default();
+    let now_ms = (qres::qrngdd::unix_nanos_now() / 1_000_000) as u64;
+    let ahead = (now_ms + 3_600_000) << 22; // an hour ahead of the collector's epoch
+    assert_eq!(gw.push_now(&key(KEY_A), ahead, &counters(0, 8)).0, 200);
+    let (s, _) = gw.push_now(&key(KEY_A), ahead - 1, &counters(0, 8));
+    assert_eq!(s, 409);
+    let mut env = collector_env(&gw.push_url(), KEY_A);
+    env.push(("QRNG_MAX_BYTES", "32768".into()));
+    let mut c = collector(&env);
+    assert!(c.wait_exit(Duration::from_secs(30)).success(), "{}", c.dump());
+    assert!(c.has_log(&["sequence behind the gateway's; jumping ahead"]), "{}", c.dump());
+    assert!(gw.metric("qrngdd_bytes_in_total") >= 64.0 + 32768.0);
+    assert!(!c.has_log(&["bytes are dropped"]), "{}", c.dump());
+}

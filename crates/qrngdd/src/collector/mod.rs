@@ -9,6 +9,7 @@
 //! | 2xx | done |
 //! | transport error, 429, 5xx (not 507) | the *same* signed packet is retried with exponential backoff; it is never re-signed, since the gateway may have stored it |
 //! | 409 on a retry | an earlier attempt was stored: done |
+//! | 409 on a first attempt, with `X-Qrngdd-Last-Sequence` ahead of ours | our sequence fell behind (clock stepped back): the sequence jumps past the gateway's mark and the bytes are sent again |
 //! | 507 (no room; nothing stored) | the bytes go back to the local buffer, pushing pauses (backoff) and they are sent later under a new sequence number |
 //! | other 4xx, or retries exhausted | the bytes are dropped (zeroized) and the failure logged |
 
@@ -49,8 +50,14 @@ pub struct Totals {
 enum PushResult {
     Accepted,
     NoRoom(Zeroizing<Vec<u8>>),
+    /// Not stored; send these bytes again now (under a new sequence number).
+    Requeue(Zeroizing<Vec<u8>>),
     Dropped,
 }
+
+/// Largest forward jump of the sequence taken from a gateway's 409 answer (2^50: about three days of the
+/// millisecond epoch); a larger hint is ignored rather than trusted.
+pub const MAX_SEQUENCE_JUMP: u64 = 1 << 50;
 
 /// A configured collector.
 pub struct Collector {
@@ -64,6 +71,8 @@ pub struct Collector {
     totals: Totals,
     push_backoff: Duration,
     fetch_backoff: Duration,
+    /// Consecutive 409-and-jump requeues (bounded, so a confused gateway cannot keep us in a loop).
+    requeued: u32,
 }
 
 impl core::fmt::Debug for Collector {
@@ -109,6 +118,7 @@ impl Collector {
         Ok(Self {
             push_backoff: Duration::ZERO,
             fetch_backoff: Duration::ZERO,
+            requeued: 0,
             config,
             sources,
             agent,
@@ -244,6 +254,7 @@ impl Collector {
             self.buffer.truncate(rest);
             match self.push(data) {
                 PushResult::Accepted => {
+                    self.requeued = 0;
                     self.totals.packets += 1;
                     self.totals.pushed += n as u64;
                     self.push_backoff = Duration::ZERO;
@@ -255,6 +266,16 @@ impl Collector {
                         .clamp(self.config.initial_backoff.max(Duration::from_secs(1)), MAX_BACKOFF);
                     tracing::warn!(backoff = ?self.push_backoff, "gateway buffer full (507); keeping the bytes and backing off");
                     return;
+                }
+                PushResult::Requeue(data) => {
+                    self.buffer.splice(0..0, data.iter().copied());
+                    self.requeued += 1;
+                    if self.requeued > 3 {
+                        tracing::error!("the gateway keeps refusing our sequence numbers; pausing");
+                        self.requeued = 0;
+                        self.push_backoff = MAX_BACKOFF;
+                        return;
+                    }
                 }
                 PushResult::Dropped => self.totals.dropped += n as u64,
             }
@@ -297,14 +318,18 @@ impl Collector {
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
             let resp = self.agent.post(&self.config.push_url).header("Content-Type", CONTENT_TYPE).send(&body[..]);
-            let status = match resp {
+            let (status, last_hint) = match resp {
                 Ok(mut r) => {
                     let status = r.status().as_u16();
+                    let hint = r
+                        .headers()
+                        .get(crate::gateway::LAST_SEQUENCE_HEADER)
+                        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
                     if !(200..300).contains(&status) {
                         let text = r.body_mut().with_config().limit(4096).read_to_string().unwrap_or_default();
                         tracing::warn!(sequence = seq, status, answer = %text.trim(), attempt, "push refused");
                     }
-                    status
+                    (status, hint)
                 }
                 Err(e) => {
                     tracing::warn!(sequence = seq, error = %e, attempt, "push failed");
@@ -319,6 +344,18 @@ impl Collector {
                 409 if attempt > 0 => {
                     tracing::info!(sequence = seq, "a previous attempt of this packet was stored");
                     return PushResult::Accepted;
+                }
+                // Our sequence fell behind the gateway's record of this key (a clock stepped back without a
+                // sequence file). Nothing was stored: continue above the gateway's mark and send the bytes
+                // again under a new number.
+                409 if last_hint.is_some_and(|l| l >= seq && l - seq < MAX_SEQUENCE_JUMP) => {
+                    let last = last_hint.unwrap_or(seq);
+                    tracing::warn!(sequence = seq, gateway_last = last, "sequence behind the gateway's; jumping ahead");
+                    if let Err(e) = self.sequence.advance_past(last) {
+                        tracing::error!(error = %e, "cannot move the sequence forward");
+                        return PushResult::Dropped;
+                    }
+                    return PushResult::Requeue(std::mem::take(&mut packet.data));
                 }
                 507 => return PushResult::NoRoom(std::mem::take(&mut packet.data)),
                 429 | 500..=599 => continue,

@@ -45,6 +45,13 @@ impl SequenceSource {
         Ok(Self { next, reserved_until: next, file })
     }
 
+    /// Moves the next number past `last` (never backwards).
+    pub fn advance_past(&mut self, last: u64) -> std::io::Result<()> {
+        let next = last.checked_add(1).ok_or_else(|| std::io::Error::other("sequence space exhausted"))?;
+        self.next = self.next.max(next);
+        Ok(())
+    }
+
     /// The next number (persisting a new reservation first when a file is configured).
     pub fn allocate(&mut self) -> std::io::Result<u64> {
         if let Some(path) = &self.file

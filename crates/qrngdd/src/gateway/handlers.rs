@@ -18,6 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zeroize::Zeroize;
 
+/// Header of a 409 answer to an authenticated push: the last sequence accepted under its key.
+pub const LAST_SEQUENCE_HEADER: &str = "x-qrngdd-last-sequence";
+
 /// Largest `/api/random` request.
 pub const MAX_BYTES: usize = 65_536;
 const MAX_COUNT: usize = 1000;
@@ -492,7 +495,15 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
     match outcome {
         Err(e) => {
             gw.refuse_push(peer, e.reason(), Some(seq), &e.to_string());
-            (push_status(&e), format!("{e}\n")).into_response()
+            let mut r = (push_status(&e), format!("{e}\n")).into_response();
+            // Only a key holder gets here (the HMAC verified): tell it where its stream stands, so that a
+            // collector whose sequence fell behind (a clock stepped back) can continue above it.
+            if let PacketError::Replayed { last, .. } = e
+                && let Ok(v) = HeaderValue::from_str(&last.to_string())
+            {
+                r.headers_mut().insert(LAST_SEQUENCE_HEADER, v);
+            }
+            r
         }
         Ok(crate::buffer::PushOutcome::Refused { free }) => {
             gw.refuse_push(
