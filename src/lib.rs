@@ -15,7 +15,9 @@
 //! * [`hpke`]: RFC 9180 HPKE in all modes, with the post-quantum KEMs of draft-ietf-hpke-pq;
 //! * [`envelope`]: hybrid envelopes to one or many recipients (FORMAT.md), single-shot or streamed;
 //! * [`rng`]: an SP 800-90A CTR_DRBG seeded from SP 800-90B health-tested entropy sources, SP 800-90B
-//!   entropy assessment, and a use-once chaotic-entropy extractor.
+//!   entropy assessment, and a use-once chaotic-entropy extractor;
+//! * [`entropy`]: entropy sources, including a QRNG-DD gateway client and a Quantis device (features
+//!   below), and `qrngdd` (feature `qrng-dd-packet`): the QRNG-DD entropy-packet codec and verifier.
 //!
 //! Every primitive is checked against the official known-answer vectors (NIST ACVP and CAVP, Project
 //! Wycheproof, the X-Wing draft, RFC 9180 and draft-ietf-hpke-pq) by the test suite.
@@ -50,6 +52,9 @@
 //! |---|---|
 //! | *(default)* | the pure-Rust backend: everything above |
 //! | `oqs` | `backend::oqs`: every KEM and signature scheme of liboqs 0.13 (HQC, FrodoKEM, Classic McEliece, BIKE, sntrup761, Falcon, SPHINCS+, MAYO, CROSS, UOV, and its own ML-KEM / ML-DSA) through the same traits, and `fastest_provider()`. Builds liboqs from source: needs `cmake` and `libclang-dev` (README, "The liboqs backend") |
+//! | `qrng-dd` | `entropy::QrngDdSource`: entropy from a QRNG-DD gateway over HTTPS (ureq, rustls); implies `qrng-dd-packet` |
+//! | `qrng-dd-packet` | `qrngdd`: the QRNG-DD packet codec and verifier (MessagePack, CRC-32, HMAC-SHA256) |
+//! | `quantis` | `entropy::QuantisDevice`: a Quantis QRNG card's `/dev/qrandomN` |
 //!
 //! ## Security
 //!

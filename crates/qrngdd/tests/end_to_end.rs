@@ -205,3 +205,31 @@ fn collector_behind_the_gateway_catches_up() {
     assert!(gw.metric("qrngdd_bytes_in_total") >= 64.0 + 32768.0);
     assert!(!c.has_log(&["bytes are dropped"]), "{}", c.dump());
 }
+
+/// A gateway that accepts the connection and never answers: the client gives up after its timeout (per
+/// attempt) and retries, then reports an error.
+#[test]
+fn client_times_out_on_a_silent_gateway() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for _ in 0..2 {
+            conns.push(listener.accept().unwrap().0);
+        }
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    let mut src = QrngDdSource::new(
+        QrngDdConfig::new(format!("http://127.0.0.1:{port}"), API_KEY)
+            .allow_plain_http()
+            .with_timeout(Duration::from_millis(300))
+            .with_retries(1, Duration::from_millis(10), Duration::from_millis(10)),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let e = src.fill(&mut [0u8; 16]).unwrap_err();
+    let took = start.elapsed();
+    assert!(e.to_string().contains("gave up after 2 attempts"), "{e}");
+    assert!(took >= Duration::from_millis(600) && took < Duration::from_secs(3), "{took:?}");
+    held.join().unwrap();
+}
