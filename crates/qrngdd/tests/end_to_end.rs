@@ -233,3 +233,19 @@ fn client_times_out_on_a_silent_gateway() {
     assert!(took >= Duration::from_millis(600) && took < Duration::from_secs(3), "{took:?}");
     held.join().unwrap();
 }
+
+/// SIGTERM while the gateway is unreachable and the collector is backing off: it stops promptly.
+#[test]
+fn collector_stops_promptly_while_backing_off() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut env = collector_env(&format!("http://127.0.0.1:{port}/push"), KEY_A);
+    env.push(("QRNG_INITIAL_BACKOFF_MS", "5000".into()));
+    env.push(("QRNG_MAX_RETRIES", "10".into()));
+    let mut c = collector(&env);
+    c.wait_log(&["push failed"], Duration::from_secs(10));
+    let start = std::time::Instant::now();
+    let status = c.terminate(Duration::from_secs(10)).expect("collector did not stop");
+    assert!(status.success(), "{status:?}\n{}", c.dump());
+    assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
+    assert!(c.has_log(&["push abandoned"]) || c.has_log(&["retries exhausted"]), "{}", c.dump());
+}

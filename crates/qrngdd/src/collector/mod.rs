@@ -314,8 +314,17 @@ impl Collector {
         let mut backoff = self.config.initial_backoff;
         for attempt in 0..=self.config.max_retries {
             if attempt > 0 {
-                std::thread::sleep(jitter(backoff));
+                // Sleep in slices so that a stop request is not held up by a long backoff; once stopping,
+                // one more attempt is made and then the bytes are given up.
+                let until = Instant::now() + jitter(backoff);
+                while Instant::now() < until && !self.stop.load(Ordering::Relaxed) {
+                    std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+                }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
+                if self.stop.load(Ordering::Relaxed) && attempt > 1 {
+                    tracing::error!(sequence = seq, bytes = len, "stopping: push abandoned; the bytes are dropped");
+                    return PushResult::Dropped;
+                }
             }
             let resp = self.agent.post(&self.config.push_url).header("Content-Type", CONTENT_TYPE).send(&body[..]);
             let (status, last_hint) = match resp {
