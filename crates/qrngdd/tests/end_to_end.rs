@@ -21,9 +21,9 @@ fn collector_to_gateway_to_client() {
     col.wait_log(&["qrngdd-collector started"], Duration::from_secs(10));
 
     // The collector opens no listening socket: none of its sockets is in LISTEN state.
-    let listening = listening_inodes();
     eventually("the collector to hold a socket", Duration::from_secs(10), || !socket_inodes(col.pid()).is_empty());
     let mine = socket_inodes(col.pid());
+    let listening = listening_inodes();
     assert!(mine.iter().all(|i| !listening.contains(i)), "collector listens: {mine:?}");
     // (The gateway's listening socket is found the same way, so the check can see one.)
     assert!(socket_inodes(gw.proc.pid()).iter().any(|i| listening.contains(i)));
