@@ -5,9 +5,9 @@
 //! `qrng-collector` binaries (built locally from its source; see BENCHMARKS.md). Without it they print
 //! a notice and pass.
 //!
-//! Its collector fetches only over HTTPS and trusts only the webpki roots; to let it read our stand-in
-//! appliance (with a private CA) the binaries must be built with reqwest's `rustls-tls-native-roots`
-//! feature added, so that `SSL_CERT_FILE` names our CA. Its code is unchanged.
+//! Its collector fetches only over HTTPS and, as shipped, trusts only the webpki roots, so it cannot read
+//! an appliance behind a private CA. The run recorded in BENCHMARKS.md used a build whose reqwest also had
+//! its native-roots feature enabled (no code change), so that `SSL_CERT_FILE` could name the test CA.
 
 mod common;
 use common::*;
