@@ -249,3 +249,21 @@ fn collector_stops_promptly_while_backing_off() {
     assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
     assert!(c.has_log(&["push abandoned"]) || c.has_log(&["retries exhausted"]), "{}", c.dump());
 }
+
+/// Right after a gateway start, packets signed before start + skew are refused (`predates_start`): the
+/// collector keeps those bytes and sends them once the gateway accepts packets, dropping nothing.
+#[test]
+fn collector_waits_out_a_gateway_restart() {
+    let mut env = gateway_env();
+    env.retain(|(k, _)| *k != "QRNG_MAX_CLOCK_SKEW_SECS");
+    env.push(("QRNG_MAX_CLOCK_SKEW_SECS", "4".into()));
+    let gw = Gateway::start(&env); // waits 1.1 s: about 3 s of refusals remain
+    let mut cenv = collector_env(&gw.push_url(), KEY_A);
+    cenv.push(("QRNG_MAX_BYTES", "32768".into()));
+    let mut c = collector(&cenv);
+    assert!(c.wait_exit(Duration::from_secs(60)).success(), "{}", c.dump());
+    assert!(gw.rejected("predates_start") >= 1.0);
+    assert!(c.has_log(&["keeping the bytes and backing off"]), "{}", c.dump());
+    assert!(!c.has_log(&["bytes are dropped"]), "{}", c.dump());
+    assert!(gw.metric("qrngdd_bytes_in_total") >= 32768.0);
+}

@@ -10,7 +10,7 @@
 //! | transport error, 429, 5xx (not 507) | the *same* signed packet is retried with exponential backoff; it is never re-signed, since the gateway may have stored it |
 //! | 409 on a retry | an earlier attempt was stored: done |
 //! | 409 on a first attempt, with `X-Qrngdd-Last-Sequence` ahead of ours | our sequence fell behind (clock stepped back): the sequence jumps past the gateway's mark and the bytes are sent again |
-//! | 507 (no room; nothing stored) | the bytes go back to the local buffer, pushing pauses (backoff) and they are sent later under a new sequence number |
+//! | 507 (no room; nothing stored), or 400 `predates_start` (gateway just restarted) | the bytes go back to the local buffer, pushing pauses (backoff) and they are sent later under a new sequence number |
 //! | other 4xx, or retries exhausted | the bytes are dropped (zeroized) and the failure logged |
 
 mod mix;
@@ -264,7 +264,7 @@ impl Collector {
                     self.buffer.splice(0..0, data.iter().copied());
                     self.push_backoff = (self.push_backoff * 2)
                         .clamp(self.config.initial_backoff.max(Duration::from_secs(1)), MAX_BACKOFF);
-                    tracing::warn!(backoff = ?self.push_backoff, "gateway buffer full (507); keeping the bytes and backing off");
+                    tracing::warn!(backoff = ?self.push_backoff, "gateway cannot take the packet now (buffer full, or just started); keeping the bytes and backing off");
                     return;
                 }
                 PushResult::Requeue(data) => {
@@ -327,18 +327,24 @@ impl Collector {
                 }
             }
             let resp = self.agent.post(&self.config.push_url).header("Content-Type", CONTENT_TYPE).send(&body[..]);
-            let (status, last_hint) = match resp {
+            let (status, last_hint, reason) = match resp {
                 Ok(mut r) => {
                     let status = r.status().as_u16();
                     let hint = r
                         .headers()
                         .get(crate::gateway::LAST_SEQUENCE_HEADER)
                         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+                    let reason = r
+                        .headers()
+                        .get(crate::gateway::REASON_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
                     if !(200..300).contains(&status) {
                         let text = r.body_mut().with_config().limit(4096).read_to_string().unwrap_or_default();
                         tracing::warn!(sequence = seq, status, answer = %text.trim(), attempt, "push refused");
                     }
-                    (status, hint)
+                    (status, hint, reason)
                 }
                 Err(e) => {
                     tracing::warn!(sequence = seq, error = %e, attempt, "push failed");
@@ -367,6 +373,9 @@ impl Collector {
                     return PushResult::Requeue(std::mem::take(&mut packet.data));
                 }
                 507 => return PushResult::NoRoom(std::mem::take(&mut packet.data)),
+                // The gateway started less than its skew allowance ago and refuses packets signed before
+                // then; nothing was stored and this packet can never be accepted: keep the bytes for later.
+                400 if reason == "predates_start" => return PushResult::NoRoom(std::mem::take(&mut packet.data)),
                 429 | 500..=599 => continue,
                 _ => {
                     tracing::error!(sequence = seq, status, bytes = len, "packet refused; its bytes are dropped");

@@ -21,6 +21,9 @@ use zeroize::Zeroize;
 /// Header of a 409 answer to an authenticated push: the last sequence accepted under its key.
 pub const LAST_SEQUENCE_HEADER: &str = "x-qrngdd-last-sequence";
 
+/// Header of every refused push: the reason label (as in `/metrics`), e.g. `predates_start`.
+pub const REASON_HEADER: &str = "x-qrngdd-reason";
+
 /// Largest `/api/random` request.
 pub const MAX_BYTES: usize = 65_536;
 const MAX_COUNT: usize = 1000;
@@ -418,9 +421,22 @@ pub(super) async fn metrics(State(gw): Gw) -> Response {
 }
 
 impl Gateway {
-    fn refuse_push(&self, peer: SocketAddr, reason: &'static str, sequence: Option<u64>, detail: &str) {
+    /// Counts and logs a refused push and builds its answer, which names the reason in
+    /// [`REASON_HEADER`].
+    fn refuse_push(
+        &self,
+        peer: SocketAddr,
+        reason: &'static str,
+        sequence: Option<u64>,
+        detail: &str,
+        status: StatusCode,
+        body: String,
+    ) -> Response {
         self.metrics.push_rejected(reason);
         tracing::warn!(target: "qrngdd::audit", peer = %peer, endpoint = "/push", sequence, reason, detail, "push refused");
+        let mut r = (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
+        r.headers_mut().insert(REASON_HEADER, HeaderValue::from_static(reason));
+        r
     }
 }
 
@@ -442,22 +458,42 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case(CONTENT_TYPE));
     if !ct_ok {
-        gw.refuse_push(peer, "content_type", None, "content type is not application/msgpack");
-        return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content type must be application/msgpack\n");
+        let msg = "content type must be application/msgpack\n".to_owned();
+        return gw.refuse_push(
+            peer,
+            "content_type",
+            None,
+            "wrong content type",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            msg,
+        );
     }
     let Some(verifier) = &gw.verifier else {
-        gw.refuse_push(peer, "push_disabled", None, "QRNG_HMAC_SECRET_KEY is not set");
-        return plain(StatusCode::SERVICE_UNAVAILABLE, "push is not configured\n");
+        let msg = "push is not configured\n".to_owned();
+        return gw.refuse_push(peer, "push_disabled", None, "no HMAC key", StatusCode::SERVICE_UNAVAILABLE, msg);
     };
     let max = verifier.config().max_body;
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if let Some(n) = declared.filter(|n| *n > max as u64) {
-        gw.refuse_push(peer, "too_large", None, &format!("declared body of {n} bytes exceeds {max}"));
-        return plain(StatusCode::PAYLOAD_TOO_LARGE, "packet too large\n");
+        let detail = format!("declared body of {n} bytes exceeds {max}");
+        return gw.refuse_push(
+            peer,
+            "too_large",
+            None,
+            &detail,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "packet too large\n".into(),
+        );
     }
     let Ok(Ok(_slot)) = tokio::time::timeout(Duration::from_secs(5), gw.push_slots.acquire()).await else {
-        gw.refuse_push(peer, "busy", None, "too many concurrent pushes");
-        return plain(StatusCode::SERVICE_UNAVAILABLE, "busy\n");
+        return gw.refuse_push(
+            peer,
+            "busy",
+            None,
+            "too many concurrent pushes",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy\n".into(),
+        );
     };
     let body = match axum::body::to_bytes(body, max).await {
         Ok(b) => b,
@@ -469,17 +505,21 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
             } else {
                 ("malformed", StatusCode::BAD_REQUEST)
             };
-            gw.refuse_push(peer, reason, None, &e.to_string());
-            return plain(status, "packet body could not be read\n");
+            return gw.refuse_push(
+                peer,
+                reason,
+                None,
+                &e.to_string(),
+                status,
+                "packet body could not be read\n".into(),
+            );
         }
     };
     let now = unix_nanos_now();
     let verified = match verifier.check(&body, now) {
         Ok(v) => v,
         Err((e, seq)) => {
-            gw.refuse_push(peer, e.reason(), seq, &e.to_string());
-            return (push_status(&e), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{e}\n"))
-                .into_response();
+            return gw.refuse_push(peer, e.reason(), seq, &e.to_string(), push_status(&e), format!("{e}\n"));
         }
     };
     let seq = verified.packet.sequence;
@@ -494,8 +534,7 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
     };
     match outcome {
         Err(e) => {
-            gw.refuse_push(peer, e.reason(), Some(seq), &e.to_string());
-            let mut r = (push_status(&e), format!("{e}\n")).into_response();
+            let mut r = gw.refuse_push(peer, e.reason(), Some(seq), &e.to_string(), push_status(&e), format!("{e}\n"));
             // Only a key holder gets here (the HMAC verified): tell it where its stream stands, so that a
             // collector whose sequence fell behind (a clock stepped back) can continue above it.
             if let PacketError::Replayed { last, .. } = e
@@ -506,13 +545,9 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
             r
         }
         Ok(crate::buffer::PushOutcome::Refused { free }) => {
-            gw.refuse_push(
-                peer,
-                "buffer_full",
-                Some(seq),
-                &format!("{len} bytes do not fit ({free} free); nothing stored"),
-            );
-            plain(StatusCode::INSUFFICIENT_STORAGE, "buffer full: nothing stored\n")
+            let detail = format!("{len} bytes do not fit ({free} free); nothing stored");
+            let msg = "buffer full: nothing stored\n".to_owned();
+            gw.refuse_push(peer, "buffer_full", Some(seq), &detail, StatusCode::INSUFFICIENT_STORAGE, msg)
         }
         Ok(crate::buffer::PushOutcome::Stored { dropped }) => {
             gw.metrics.push_accepted(len);

@@ -17,14 +17,15 @@
 //! parameters, 401 missing or unknown key, 429 over the key's rate limit (with `Retry-After`), 503 not
 //! enough entropy buffered. Push errors: 413 body too large, 415 wrong content type, 400 malformed /
 //! bad checksum / stale / from the future, 401 bad HMAC, 409 replayed or old sequence, 507 not enough
-//! room (nothing stored), 503 push not configured. A 409 carries `X-Qrngdd-Last-Sequence`, the last
+//! room (nothing stored), 503 push not configured. Every push refusal names its reason (the `/metrics`
+//! label) in `X-Qrngdd-Reason`. A 409 carries `X-Qrngdd-Last-Sequence`, the last
 //! sequence accepted under the packet's key (the packet was authenticated, so only a key holder learns it).
 //!
 //! Every refusal is a `tracing` event with target `qrngdd::audit`, the peer address, the reason and, for
 //! pushes, the packet's sequence when it could be decoded.
 
 mod handlers;
-pub use handlers::LAST_SEQUENCE_HEADER;
+pub use handlers::{LAST_SEQUENCE_HEADER, REASON_HEADER};
 pub mod server;
 
 use crate::auth::ApiKeys;
