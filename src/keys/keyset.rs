@@ -2,8 +2,8 @@
 //! them primary.
 //!
 //! New data uses the primary; older versions still open older data, because envelopes name the key id
-//! and version they were sealed to. [`rotate`](Keyset::rotate) makes a new primary; [`disable`]
-//! (Keyset::disable) takes a version out of use reversibly; [`destroy`](Keyset::destroy) zeroizes its
+//! and version they were sealed to. [`rotate`](Keyset::rotate) makes a new primary;
+//! [`disable`](Keyset::disable) takes a version out of use reversibly; [`destroy`](Keyset::destroy) zeroizes its
 //! seed for good but keeps its id, so data sealed to it fails with [`Error::KeyDestroyed`] instead of a
 //! puzzling "no matching key". Every lifecycle change is a `tracing` event (target `qres::keyset`)
 //! carrying metadata only: version, key id, algorithm, status.

@@ -10,7 +10,7 @@
 //! | magic | 8 | `qres-sk1` |
 //! | kind | 1 | 1 = KEM, 2 = signature |
 //! | algorithm | 2 | the id within its family |
-//! | key id | 16 | [`KeyId`](crate::KeyId) of the public key (names the key without the password) |
+//! | key id | 16 | [`KeyId`] of the public key (names the key without the password) |
 //! | protection | 1 | 1 = password, 0 = none (written only on explicit request) |
 //! | *if password*: KDF | 13 | [`PasswordKdf::encode`] |
 //! | *if password*: salt length, salt | 1 + 16..=64 | random |

@@ -34,7 +34,7 @@ const REVISION_DIGITS: usize = 20;
 /// Temporary files older than this are a dead writer's and are removed by the next writer.
 const STALE_AFTER: Duration = Duration::from_secs(600);
 
-/// A directory of wrapped keysets. See the [module docs](self).
+/// A directory of wrapped keysets. See the [module docs](crate::keys::store).
 ///
 /// ```
 /// use qres::keys::{AesKeyWrapper, FileKeyStore, KeyAlgorithm, KeyStore, Keyset};

@@ -1,7 +1,7 @@
 //! Key stores: named keysets kept wrapped, with revisions.
 //!
-//! Every store keeps each saved state of a keyset as a numbered *revision* (1, 2, ...); [`get`]
-//! (KeyStore::get) returns the newest. Keysets are sealed with [`wrap::seal`](super::wrap::seal) under the
+//! Every store keeps each saved state of a keyset as a numbered *revision* (1, 2, ...);
+//! [`get`](KeyStore::get) returns the newest. Keysets are sealed with [`wrap::seal`](super::wrap::seal) under the
 //! store's [`KeyWrapper`](super::KeyWrapper), bound to the keyset's name. Writes are conditional on the
 //! revision read ([`put_if_latest`](KeyStore::put_if_latest)), so two processes rotating at once cannot
 //! lose each other's key: one of them gets [`Error::ConcurrentModification`] and retries.
@@ -12,8 +12,8 @@
 //!
 //! Each sealed revision is bound to the store, its name and its revision number, so it cannot be
 //! replayed as a newer revision or moved. Saving a keyset that has destroyed versions purges every older
-//! revision in the same step, since those still hold the destroyed seeds; [`destroy_key`]
-//! (KeyStore::destroy_key) does both. Copies outside the store (backups, snapshots) are out of reach:
+//! revision in the same step, since those still hold the destroyed seeds;
+//! [`destroy_key`](KeyStore::destroy_key) does both. Copies outside the store (backups, snapshots) are out of reach:
 //! rotate the wrapping key to retire them.
 
 mod file;
