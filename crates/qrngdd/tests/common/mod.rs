@@ -35,8 +35,14 @@ pub struct Proc {
 
 impl Proc {
     pub fn spawn(name: &'static str, bin: &str, envs: &[(&str, String)]) -> Self {
+        Self::spawn_args(name, bin, &[], envs)
+    }
+
+    /// [`Proc::spawn`] with command-line arguments.
+    pub fn spawn_args(name: &'static str, bin: &str, args: &[&str], envs: &[(&str, String)]) -> Self {
         let mut cmd = Command::new(bin);
-        cmd.env_clear()
+        cmd.args(args)
+            .env_clear()
             .env("RUST_LOG", "info")
             .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
