@@ -266,4 +266,6 @@ fn debug_hides_payload() {
     let p = EntropyPacket::sign(&key(), 1, vec![0x5a; 4], TS).unwrap();
     let d = format!("{p:?}");
     assert!(d.contains("data_len: 4") && !d.contains("90"), "{d}");
+    let s = format!("{:?}", p.signing_input_parts());
+    assert!(s.contains("data_len: 4") && !s.contains("90, 90"), "{s}");
 }

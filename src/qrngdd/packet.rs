@@ -177,7 +177,8 @@ impl EntropyPacket {
 }
 
 /// The signing input of a packet, in three parts (see [`EntropyPacket::signing_input_parts`]).
-#[derive(Debug, Clone, Copy)]
+/// `Debug` shows the payload's length, never its bytes.
+#[derive(Clone, Copy)]
 pub struct SigningInput<'a> {
     /// `version || sequence` (9 bytes).
     pub head: [u8; 9],
@@ -185,6 +186,16 @@ pub struct SigningInput<'a> {
     pub data: &'a [u8],
     /// The timestamp in nanoseconds, big-endian (8 bytes).
     pub tail: [u8; 8],
+}
+
+impl core::fmt::Debug for SigningInput<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SigningInput")
+            .field("head", &self.head)
+            .field("data_len", &self.data.len())
+            .field("tail", &self.tail)
+            .finish()
+    }
 }
 
 impl SigningInput<'_> {

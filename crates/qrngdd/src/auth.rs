@@ -4,18 +4,24 @@
 //! configured digest with `subtle` (no early exit, no length leak), so response timing does not reveal
 //! how much of a key was right.
 
+use qres::SecretBytes;
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
-/// The configured API keys and their rate limiters.
-#[derive(Debug)]
+/// The configured API keys (kept only as SHA-256 digests) and their rate limiters.
 pub struct ApiKeys {
     keys: Vec<ApiKey>,
 }
 
-#[derive(Debug)]
+/// Shows how many keys there are, not their digests (a digest of a short key can be guessed offline).
+impl core::fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ApiKeys").field("count", &self.keys.len()).finish_non_exhaustive()
+    }
+}
+
 struct ApiKey {
     digest: [u8; 32],
     bucket: TokenBucket,
@@ -71,7 +77,7 @@ pub enum KeyCheck {
 
 impl ApiKeys {
     /// Keys with a bucket of `rate_per_second` each.
-    pub fn new(keys: &[String], rate_per_second: u32) -> Self {
+    pub fn new(keys: &[SecretBytes], rate_per_second: u32) -> Self {
         let now = Instant::now();
         let keys = keys
             .iter()
@@ -117,7 +123,11 @@ mod tests {
 
     #[test]
     fn keys_are_found_and_others_refused() {
-        let keys = ApiKeys::new(&["first-key-0123456789".into(), "second-key-0123456789".into()], 10);
+        let keys = ApiKeys::new(
+            &[SecretBytes::from_slice(b"first-key-0123456789"), SecretBytes::from_slice(b"second-key-0123456789")],
+            10,
+        );
+        assert_eq!(format!("{keys:?}"), "ApiKeys { count: 2, .. }");
         assert_eq!(keys.check(b"second-key-0123456789"), KeyCheck::Ok(1));
         assert_eq!(keys.check(b"first-key-0123456789"), KeyCheck::Ok(0));
         assert_eq!(keys.check(b"first-key-012345678"), KeyCheck::Unknown);

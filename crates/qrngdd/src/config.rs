@@ -4,6 +4,7 @@
 //! environment. Errors name the variable and what is expected; secrets are never echoed.
 
 use crate::collector::Mixing;
+use qres::SecretBytes;
 use qres::qrngdd::{HmacKey, VerifierConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -77,8 +78,8 @@ pub enum OverflowPolicy {
 pub struct GatewayConfig {
     /// `QRNG_LISTEN_ADDRESS` (default `127.0.0.1:8080`: loopback unless told otherwise).
     pub listen: SocketAddr,
-    /// `QRNG_API_KEYS`: comma-separated client API keys (required).
-    pub api_keys: Vec<String>,
+    /// `QRNG_API_KEYS`: comma-separated client API keys (required; zeroized on drop, redacted in `Debug`).
+    pub api_keys: Vec<SecretBytes>,
     /// `QRNG_HMAC_SECRET_KEY`: comma-separated hex HMAC keys accepted on `/push` (several during a
     /// rotation). Without it, `/push` answers 503.
     pub hmac_keys: Vec<HmacKey>,
@@ -128,6 +129,7 @@ impl GatewayConfig {
                 format!("API keys need at least 16 characters (one has {})", short.len()),
             ));
         }
+        let api_keys: Vec<SecretBytes> = api_keys.into_iter().map(|k| SecretBytes::new(k.into_bytes())).collect();
         let hmac_keys = match env.raw("QRNG_HMAC_SECRET_KEY") {
             None => Vec::new(),
             Some(v) => HmacKey::list_from_hex(&v).map_err(|e| err("QRNG_HMAC_SECRET_KEY", e.to_string()))?,
@@ -350,7 +352,12 @@ mod tests {
         let two = format!("{},{}", "aa".repeat(32), "bb".repeat(32));
         let mut pairs = base.to_vec();
         pairs.push(("QRNG_HMAC_SECRET_KEY", &two));
-        assert_eq!(GatewayConfig::from_lookup(&lookup(&pairs)).unwrap().hmac_keys.len(), 2);
+        let c = GatewayConfig::from_lookup(&lookup(&pairs)).unwrap();
+        assert_eq!(c.hmac_keys.len(), 2);
+        // Neither the API keys nor the HMAC keys appear in `Debug`.
+        let shown = format!("{c:?}");
+        assert_eq!(c.api_keys[0].as_bytes(), b"0123456789abcdef0123");
+        assert!(!shown.contains("0123456789abcdef0123") && !shown.contains("aaaa"), "{shown}");
     }
 
     #[test]

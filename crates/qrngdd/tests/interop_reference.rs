@@ -46,15 +46,6 @@ fn python(test: &str) -> Option<String> {
     None
 }
 
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn from_hex(s: &str) -> Vec<u8> {
-    let s = s.trim();
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
-}
-
 /// Runs `peer.py ARGS` with `stdin`, returning its standard output; panics on failure.
 fn peer(py: &str, args: &[&str], stdin: &str) -> String {
     use std::io::Write;
@@ -115,7 +106,7 @@ fn our_codec_re_encodes_identically() {
         if !checksum {
             p.checksum = None;
         }
-        let out = peer(&py, &["reencode", "--hmac-key", KEY_A], &to_hex(&p.encode().unwrap()));
+        let out = peer(&py, &["reencode", "--hmac-key", KEY_A], &hex::encode(p.encode().unwrap()));
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["identical"], true, "sequence {seq}, {len} bytes, ts {ts}: {out}");
         assert_eq!(v["sequence"].as_u64(), Some(seq));
@@ -184,7 +175,7 @@ fn reference_packets_to_our_gateway() {
             "--sequence".into(),
             seq.to_string(),
             "--data-hex".into(),
-            to_hex(&data),
+            hex::encode(&data),
             "--ts-nanos".into(),
             ts.to_string(),
         ];
@@ -192,7 +183,7 @@ fn reference_packets_to_our_gateway() {
             args.push("--no-checksum".into());
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let body = from_hex(&peer(&py, &args, ""));
+        let body = hex::decode(peer(&py, &args, "").trim()).unwrap();
         assert_eq!(gw.push_body(&body).0, 200, "packet {seq}: {}", gw.proc.dump());
         expected.extend(data);
         if seq == 0 {
@@ -205,7 +196,7 @@ fn reference_packets_to_our_gateway() {
 
     // Signed under a key our gateway does not hold: refused as a bad HMAC.
     let body = peer(&py, &["packet", "--hmac-key", KEY_B, "--sequence", "9", "--data-hex", "00ff"], "");
-    assert_eq!(gw.push_body(&from_hex(&body)).0, 401);
+    assert_eq!(gw.push_body(&hex::decode(body.trim()).unwrap()).0, 401);
     assert_eq!(gw.rejected("hmac"), 1.0);
     for r in PacketError::REASONS.iter().filter(|r| !["sequence", "hmac"].contains(r)) {
         assert_eq!(gw.rejected(r), 0.0, "reference packet refused for {r}:\n{}", gw.proc.dump());
