@@ -170,6 +170,44 @@ pub enum Error {
     #[error("not a qres envelope")]
     NotAnEnvelope,
 
+    /// The input is an ASCII-armored envelope (`-----BEGIN QRES ENVELOPE-----`): decode it first with
+    /// [`envelope::armor`](crate::envelope::armor) (or read it through
+    /// [`armor::Reader`](crate::envelope::armor::Reader)).
+    #[error("this is an ASCII-armored qres envelope: decode the armor first (qres::envelope::armor)")]
+    ArmoredEnvelope,
+
+    /// A single-shot (unstreamed) envelope's payload is larger than the reader's limit
+    /// ([`OpenOptions::max_single_shot_len`](crate::envelope::OpenOptions::max_single_shot_len)). Large
+    /// data should be sealed streamed; a reader that trusts the sender may raise the limit.
+    #[error(
+        "the single-shot envelope payload exceeds the limit of {limit} bytes (raise OpenOptions::max_single_shot_len, or seal large data streamed)"
+    )]
+    PayloadTooLarge {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+
+    /// The same recipient key was given twice for one envelope.
+    #[error("recipient {key_id} is listed more than once")]
+    DuplicateRecipient {
+        /// The repeated key's id.
+        key_id: crate::KeyId,
+    },
+
+    /// A sender signature was required ([`OpenOptions::verify_sender`](crate::envelope::OpenOptions)),
+    /// but the authenticated envelope is not signed.
+    #[error("the envelope carries no sender signature, but one was required")]
+    SenderSignatureMissing,
+
+    /// The authenticated envelope names a different signer than the verifying key given.
+    #[error("the envelope was signed by {found}, not by the expected key {expected}")]
+    SenderKeyMismatch {
+        /// The key id of the verifying key given.
+        expected: crate::KeyId,
+        /// The signer key id in the envelope header.
+        found: crate::KeyId,
+    },
+
     /// The envelope has a format version this implementation does not read.
     #[error("unsupported envelope format version {0}")]
     UnsupportedVersion(u8),

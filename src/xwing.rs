@@ -43,6 +43,71 @@ const MLKEM768_CT: usize = 1088;
 const PK_LEN: usize = MLKEM768_PK + X25519_LEN;
 const CT_LEN: usize = MLKEM768_CT + X25519_LEN;
 
+/// The encodings of the X25519 points of small order (orders 1, 2, 4 and 8), with the top bit masked as
+/// RFC 7748 decoding does: 0, 1, the two points of order 8, p - 1, p and p + 1 (the last two are
+/// non-canonical encodings of 0 and 1). This is the complete list (the same one libsodium refuses): a
+/// clamped scalar is a multiple of 8, so X25519 with any of these gives the all-zero output, and with
+/// any other u-coordinate it never does. `x25519_low_order_points_give_zero` in the tests checks both.
+pub const X25519_LOW_ORDER: [[u8; 32]; 7] = [
+    [0; 32],
+    {
+        let mut one = [0u8; 32];
+        one[0] = 1;
+        one
+    },
+    [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09,
+        0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00,
+    ],
+    [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b, 0x04, 0x44,
+        0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57,
+    ],
+    {
+        let mut p_minus_1 = [0xffu8; 32];
+        p_minus_1[0] = 0xec;
+        p_minus_1[31] = 0x7f;
+        p_minus_1
+    },
+    {
+        let mut p = [0xffu8; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        p
+    },
+    {
+        let mut p_plus_1 = [0xffu8; 32];
+        p_plus_1[0] = 0xee;
+        p_plus_1[31] = 0x7f;
+        p_plus_1
+    },
+];
+
+/// Whether `u` (32 bytes) encodes an X25519 point of small order, ignoring the top bit as RFC 7748 does.
+/// Public data: the comparison need not be constant-time.
+pub fn x25519_is_low_order(u: &[u8]) -> bool {
+    let Ok(mut masked) = <[u8; 32]>::try_from(u) else { return false };
+    masked[31] &= 0x7f;
+    X25519_LOW_ORDER.contains(&masked)
+}
+
+/// X-Wing's policy on X25519 (FORMAT.md, "X25519"): a public key whose X25519 part has small order is
+/// refused when parsed, and an all-zero X25519 shared secret is refused at encapsulation and
+/// decapsulation. The draft does not require these checks (ML-KEM-768 keeps the combined secret secret),
+/// but with them an X-Wing key can never degrade to a post-quantum-only key without anyone noticing, and
+/// qres agrees with the OpenSSL-based readers that refuse such shares. Honest keys and ciphertexts never
+/// contain such points, so interoperability is unaffected.
+fn refuse_zero_x25519(ss_x: &[u8]) -> Result<()> {
+    use subtle::ConstantTimeEq;
+    if bool::from(ss_x.ct_eq(&[0u8; X25519_LEN])) {
+        return Err(Error::InvalidKey {
+            what: "X-Wing X25519 share",
+            reason: "it has small order (all-zero shared secret)",
+        });
+    }
+    Ok(())
+}
+
 /// X-Wing over an ML-KEM-768 and an X25519 implementation.
 pub struct XWing {
     mlkem: &'static dyn Kem,
@@ -125,6 +190,9 @@ impl Kem for XWing {
         check_len("X-Wing public key", PK_LEN, bytes.len())?;
         // The ML-KEM-768 part gets the FIPS 203 encapsulation-key check.
         self.mlkem.parse_public_key(&bytes[..MLKEM768_PK])?;
+        if x25519_is_low_order(&bytes[MLKEM768_PK..]) {
+            return Err(Error::InvalidKey { what: "X-Wing public key", reason: "its X25519 part has small order" });
+        }
         self.x25519.parse_public_key(&bytes[MLKEM768_PK..])?;
         KemPublicKey::new_unchecked(self, bytes)
     }
@@ -141,6 +209,7 @@ impl Kem for XWing {
         let ephemeral = self.x25519.secret_key_from_bytes(&randomness[32..])?;
         let ct_x = ephemeral.public_key().as_bytes();
         let ss_x = self.x25519.agree_raw(&ephemeral, &pk_x)?;
+        refuse_zero_x25519(ss_x.as_bytes())?;
         let inner = self.mlkem.encapsulate_derand(&pk_m, &randomness[..32])?;
         let shared_secret = Self::combine(inner.shared_secret.as_bytes(), ss_x.as_bytes(), ct_x, pk_x.as_bytes());
         let mut ciphertext = inner.ciphertext;
@@ -155,6 +224,7 @@ impl Kem for XWing {
         let ss_m = state.mlkem.decapsulate(ct_m)?;
         let ct_x_key = crate::primitives::DhPublicKey::new_unchecked(self.x25519, ct_x)?;
         let ss_x = self.x25519.agree_raw(&state.x25519, &ct_x_key)?;
+        refuse_zero_x25519(ss_x.as_bytes())?;
         let pk_x = state.x25519.public_key().as_bytes();
         Ok(Self::combine(ss_m.as_bytes(), ss_x.as_bytes(), ct_x, pk_x))
     }

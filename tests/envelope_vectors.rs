@@ -168,8 +168,8 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn hex(b: &[u8]) -> Value {
-    Value::String(hex::encode(b))
+fn hex(b: impl AsRef<[u8]>) -> Value {
+    Value::String(hex::encode(b.as_ref()))
 }
 
 fn generate(case: &Case) -> Value {
@@ -204,7 +204,14 @@ fn generate(case: &Case) -> Value {
         ..SealOptions::default()
     };
     let mut rng = RecordingRng::new(case.name);
-    let (sealed, t) = envelope::seal_with_rng_trace(&recipients, &plaintext, &options, &mut rng).unwrap();
+    // Writers refuse a key listed twice; readers accept such envelopes, so this vector is written without
+    // the writer's checks.
+    let seal = if case.name.contains("same-key") {
+        envelope::seal_unchecked_with_rng_trace
+    } else {
+        envelope::seal_with_rng_trace
+    };
+    let (sealed, t) = seal(&recipients, &plaintext, &options, &mut rng).unwrap();
 
     // The envelope opens for every recipient, and the signature verifies.
     for (_, version, k) in &keys {
@@ -277,23 +284,475 @@ fn generate(case: &Case) -> Value {
     })
 }
 
+/// `tests/vectors/envelope/<sub>`, created if missing.
+fn vector_dir(sub: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/envelope").join(sub);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Compares a generated vector with the committed file `<dir>/<name>.json`, byte for byte (rewriting it
+/// first when `QRES_REGENERATE_VECTORS=1`).
+fn compare_with_committed(dir: &std::path::Path, name: &str, vector: &Value) {
+    let generated = serde_json::to_string_pretty(vector).unwrap() + "\n";
+    let path = dir.join(format!("{name}.json"));
+    if std::env::var("QRES_REGENERATE_VECTORS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with QRES_REGENERATE_VECTORS=1 to create it)", path.display()));
+    assert!(committed == generated, "{} differs from what the implementation produces now", path.display());
+}
+
 #[test]
 fn envelope_vectors_are_reproduced() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/envelope");
-    let regenerate = std::env::var("QRES_REGENERATE_VECTORS").is_ok_and(|v| v == "1");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = vector_dir("");
     let mut checked = 0;
     for case in cases() {
-        let generated = serde_json::to_string_pretty(&generate(&case)).unwrap() + "\n";
-        let path = dir.join(format!("{}.json", case.name));
-        if regenerate {
-            std::fs::write(&path, &generated).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (run with QRES_REGENERATE_VECTORS=1 to create it)", path.display()));
-        assert!(committed == generated, "{} differs from what the implementation produces now", path.display());
+        compare_with_committed(&dir, case.name, &generate(&case));
         checked += 1;
     }
     println!("envelope vectors reproduced: {checked}");
     assert_eq!(checked, 10);
+}
+
+/// One envelope (or public key) that every reader must refuse, with the error class FORMAT.md assigns.
+struct Reject {
+    name: &'static str,
+    description: &'static str,
+    /// The error class (FORMAT.md, "Processing rules for readers").
+    error: &'static str,
+    /// The rule of FORMAT.md that decides.
+    rule: u8,
+    input: Vec<u8>,
+    /// The recipient key to open with: (KEM, seed, key version or `None` for a lone key).
+    key: (KemId, Vec<u8>, Option<u32>),
+    /// The verifying key the reader requires, if any.
+    verify_sender: Option<qres::VerifyingKey>,
+}
+
+/// The error class of a reader's error, as the must-reject vectors name them.
+fn error_class(e: &qres::Error) -> &'static str {
+    use qres::Error;
+    match e {
+        Error::NotAnEnvelope => "not_an_envelope",
+        Error::ArmoredEnvelope => "armored_envelope",
+        Error::UnsupportedVersion(_) => "unsupported_version",
+        Error::Unsupported(_) => "unsupported_algorithm",
+        Error::UnknownAlgorithm { .. } => "unknown_algorithm",
+        Error::AuthenticationFailed => "authentication_failed",
+        Error::NoMatchingKey { .. } => "no_matching_key",
+        Error::SenderSignatureMissing => "sender_signature_missing",
+        Error::SenderKeyMismatch { .. } => "sender_key_mismatch",
+        Error::InvalidKey { .. } => "invalid_key",
+        _ => "other",
+    }
+}
+
+/// Byte offsets in a header with `qne_len` bytes of QNE, unsigned (FORMAT.md, "Header").
+const FLAGS: usize = 9;
+const KEM_ID: usize = 10;
+const KDF_ID: usize = 12;
+const HPKE_AEAD_ID: usize = 14;
+const PAYLOAD_AEAD_ID: usize = 16;
+const CHUNK_SIZE: usize = 18;
+const QNE_LEN: usize = 22;
+
+fn rejects() -> Vec<Reject> {
+    let p = default_provider();
+    let seed_of = |s: u8, len: usize| -> Vec<u8> {
+        (0..len).map(|i| s.wrapping_mul(31).wrapping_add((i as u8).wrapping_mul(7))).collect()
+    };
+    let xwing = p.kem(KemId::X_WING).unwrap();
+    let mlkem = p.kem(KemId::ML_KEM_512).unwrap();
+    let x_seed = seed_of(1, 32);
+    let m_seed = seed_of(2, 64);
+    let x_key = xwing.key_pair_from_seed(&x_seed).unwrap();
+    let m_key = mlkem.key_pair_from_seed(&m_seed).unwrap();
+    let signer = p.signature(SignatureId::ML_DSA_44).unwrap().key_pair_from_seed(&seed_of(3, 32)).unwrap();
+    let other_signer = p.signature(SignatureId::ML_DSA_44).unwrap().key_pair_from_seed(&seed_of(4, 32)).unwrap();
+    let plaintext: Vec<u8> = (0..2500u32).map(|i| (i % 251) as u8).collect();
+    let qne: Vec<u8> = (0..32u8).collect();
+    let base = SealOptions { qne: QneSource::Given(qne), allow_legacy: true, ..SealOptions::default() };
+    let seal_with = |name: &str, key: &qres::KemSecretKey, options: &SealOptions<'_>, checked: bool| -> Vec<u8> {
+        let mut rng = RecordingRng::new(name);
+        let to = [Recipient::from(key.public_key().clone())];
+        let f = if checked { envelope::seal_with_rng_trace } else { envelope::seal_unchecked_with_rng_trace };
+        f(&to, &plaintext, options, &mut rng).unwrap().0
+    };
+    let x = |key_version| (KemId::X_WING, x_seed.clone(), key_version);
+    let m = |key_version| (KemId::ML_KEM_512, m_seed.clone(), key_version);
+    let single = seal_with("reject-base-single", &m_key, &base, true);
+    let streamed_opts = SealOptions { streamed: true, chunk_size: 1024, ..base.clone() };
+    let streamed = seal_with("reject-base-streamed", &m_key, &streamed_opts, true);
+    let signed_opts = SealOptions { signer: Some(&signer), ..base.clone() };
+    let signed = seal_with("reject-base-signed", &m_key, &signed_opts, true);
+    let legacy = seal_with(
+        "reject-base-legacy",
+        &m_key,
+        &SealOptions { payload_aead: AeadId::AES_256_CBC_HMAC_SHA256, ..base.clone() },
+        true,
+    );
+    let header_len = |env: &[u8]| envelope::header::parse(&mut &env[..], &p).map(|h| h.without_mac.len() + 32).unwrap();
+    let edit = |env: &[u8], at: usize, bytes: &[u8]| {
+        let mut e = env.to_vec();
+        e[at..at + bytes.len()].copy_from_slice(bytes);
+        e
+    };
+    let r = |name, description, error, rule, input, key| Reject {
+        name,
+        description,
+        error,
+        rule,
+        input,
+        key,
+        verify_sender: None,
+    };
+    let stanza0 = QNE_LEN + 2 + 32 + 2; // after qne (32 bytes) and recipient_count
+    let mut low_order_pk = x_key.public_key().as_bytes().to_vec();
+    low_order_pk[1184..].copy_from_slice(&qres::xwing::X25519_LOW_ORDER[2]);
+    let hl = header_len(&single);
+    vec![
+        r("magic", "the magic differs in its last byte", "not_an_envelope", 1, edit(&single, 7, b"V"), m(None)),
+        r("short-input", "7 bytes of the magic only", "not_an_envelope", 1, single[..7].to_vec(), m(None)),
+        r(
+            "armored",
+            "an envelope in ASCII armor given to a binary reader",
+            "armored_envelope",
+            1,
+            envelope::armor::encode(&single).unwrap().into_bytes(),
+            m(None),
+        ),
+        r("version-2", "format version 2", "unsupported_version", 1, edit(&single, 8, &[2]), m(None)),
+        r("version-0", "format version 0", "unsupported_version", 1, edit(&single, 8, &[0]), m(None)),
+        r(
+            "kem-dhkem-x25519",
+            "kem_id 0x0020 DHKEM(X25519): not post-quantum, not in the KEM table",
+            "unsupported_algorithm",
+            2,
+            edit(&single, KEM_ID, &[0x00, 0x20]),
+            m(None),
+        ),
+        r(
+            "kdf-unknown",
+            "kdf_id 0x0004, not in the KDF table",
+            "unsupported_algorithm",
+            2,
+            edit(&single, KDF_ID, &[0x00, 0x04]),
+            m(None),
+        ),
+        r(
+            "hpke-aead-cbc",
+            "the legacy AES-256-CBC-HMAC-SHA256 as stanza AEAD, written with a valid MAC and wrapped_len 80",
+            "unsupported_algorithm",
+            2,
+            seal_with(
+                "hpke-aead-cbc",
+                &m_key,
+                &SealOptions { hpke_aead: AeadId::AES_256_CBC_HMAC_SHA256, ..base.clone() },
+                false,
+            ),
+            m(None),
+        ),
+        r(
+            "hpke-aead-export-only",
+            "hpke_aead_id 0xffff (HPKE export-only) cannot wrap a file key",
+            "unsupported_algorithm",
+            2,
+            edit(&single, HPKE_AEAD_ID, &[0xff, 0xff]),
+            m(None),
+        ),
+        r(
+            "payload-aes128gcm",
+            "AES-128-GCM as payload AEAD (allowed for stanzas only), written with a valid MAC",
+            "unsupported_algorithm",
+            2,
+            seal_with(
+                "payload-aes128gcm",
+                &m_key,
+                &SealOptions { payload_aead: AeadId::AES_128_GCM, ..base.clone() },
+                false,
+            ),
+            m(None),
+        ),
+        r(
+            "ids-checked-in-order",
+            "kem_id and payload_aead_id both outside their tables: the first decides, and both are unsupported",
+            "unsupported_algorithm",
+            2,
+            edit(&edit(&single, KEM_ID, &[0x00, 0x10]), PAYLOAD_AEAD_ID, &[0x00, 0x01]),
+            m(None),
+        ),
+        r("flags-unknown-bit", "flag bit 2 set", "authentication_failed", 3, edit(&single, FLAGS, &[0x04]), m(None)),
+        r(
+            "chunk-size-too-small",
+            "streamed with chunk_size 1023, written with a valid MAC",
+            "authentication_failed",
+            3,
+            seal_with(
+                "chunk-size-too-small",
+                &m_key,
+                &SealOptions { chunk_size: 1023, ..streamed_opts.clone() },
+                false,
+            ),
+            m(None),
+        ),
+        r(
+            "chunk-size-not-zero",
+            "not streamed, chunk_size 1024",
+            "authentication_failed",
+            3,
+            edit(&single, CHUNK_SIZE, &1024u32.to_be_bytes()),
+            m(None),
+        ),
+        r(
+            "legacy-streamed",
+            "the legacy payload with the streamed flag and chunk_size 1024",
+            "authentication_failed",
+            3,
+            edit(&edit(&legacy, FLAGS, &[0x01]), CHUNK_SIZE, &1024u32.to_be_bytes()),
+            m(None),
+        ),
+        r(
+            "qne-too-long",
+            "qne_len 1025",
+            "authentication_failed",
+            3,
+            edit(&single, QNE_LEN, &1025u16.to_be_bytes()),
+            m(None),
+        ),
+        r(
+            "signer-falcon",
+            "signed, sig_alg 0xfe10 (Falcon-512: variable-length signatures, not in the signer table)",
+            "authentication_failed",
+            4,
+            edit(&signed, QNE_LEN + 2 + 32, &[0xfe, 0x10]),
+            m(None),
+        ),
+        r(
+            "recipient-count-0",
+            "recipient_count 0",
+            "authentication_failed",
+            4,
+            edit(&single, QNE_LEN + 2 + 32, &[0, 0]),
+            m(None),
+        ),
+        r(
+            "recipient-count-257",
+            "recipient_count 257",
+            "authentication_failed",
+            4,
+            edit(&single, QNE_LEN + 2 + 32, &257u16.to_be_bytes()),
+            m(None),
+        ),
+        r(
+            "enc-len",
+            "enc_len 767 for ML-KEM-512 (768 required)",
+            "authentication_failed",
+            4,
+            edit(&single, stanza0 + 20, &767u16.to_be_bytes()),
+            m(None),
+        ),
+        r(
+            "wrapped-len",
+            "wrapped_len 49 (48 required)",
+            "authentication_failed",
+            4,
+            edit(&single, stanza0 + 20 + 2 + 768, &49u16.to_be_bytes()),
+            m(None),
+        ),
+        r(
+            "truncated-header",
+            "the input ends inside the stanza",
+            "authentication_failed",
+            4,
+            single[..hl - 100].to_vec(),
+            m(None),
+        ),
+        r(
+            "no-matching-key",
+            "the stanza's key id differs from every key of the reader",
+            "no_matching_key",
+            5,
+            edit(&single, stanza0, &[0xee; 16]),
+            m(None),
+        ),
+        r(
+            "stanza-version-mismatch",
+            "a reader keeping versions holds the key at version 1; the stanza says version 0",
+            "no_matching_key",
+            5,
+            single.clone(),
+            m(Some(1)),
+        ),
+        r(
+            "header-mac",
+            "the last byte of header_mac flipped",
+            "authentication_failed",
+            6,
+            edit(&single, hl - 1, &[single[hl - 1] ^ 1]),
+            m(None),
+        ),
+        r(
+            "qne-modified",
+            "a QNE byte changed (the header MAC covers it)",
+            "authentication_failed",
+            6,
+            edit(&single, QNE_LEN + 2, &[single[QNE_LEN + 2] ^ 0x80]),
+            m(None),
+        ),
+        r(
+            "streamed-final-chunk-dropped",
+            "a streamed payload of three chunks with the final chunk removed",
+            "authentication_failed",
+            8,
+            streamed[..header_len(&streamed) + 2 * 1040].to_vec(),
+            m(None),
+        ),
+        r(
+            "trailing-byte",
+            "one byte appended after the payload of an unsigned envelope",
+            "authentication_failed",
+            8,
+            [single.clone(), vec![0]].concat(),
+            m(None),
+        ),
+        r(
+            "signature-truncated",
+            "a signed envelope with the last byte of the signature removed",
+            "authentication_failed",
+            8,
+            signed[..signed.len() - 1].to_vec(),
+            m(None),
+        ),
+        Reject {
+            verify_sender: Some(signer.verifying_key().clone()),
+            ..r(
+                "sender-signature-missing",
+                "the reader requires a signature, the (authentic) envelope is unsigned",
+                "sender_signature_missing",
+                7,
+                single.clone(),
+                m(None),
+            )
+        },
+        Reject {
+            verify_sender: Some(other_signer.verifying_key().clone()),
+            ..r(
+                "sender-key-mismatch",
+                "the reader requires a signature by another key than the one named in the header",
+                "sender_key_mismatch",
+                7,
+                signed.clone(),
+                m(None),
+            )
+        },
+        Reject {
+            verify_sender: Some(signer.verifying_key().clone()),
+            ..r(
+                "forged-unsigned-header-with-verification",
+                "the reader requires a signature; the unsigned header is damaged: the MAC decides before the signer rule",
+                "authentication_failed",
+                6,
+                edit(&single, QNE_LEN + 2, &[single[QNE_LEN + 2] ^ 1]),
+                m(None),
+            )
+        },
+        Reject {
+            verify_sender: Some(signer.verifying_key().clone()),
+            ..r(
+                "signature-invalid",
+                "a signed envelope whose signature has one bit flipped, verified",
+                "authentication_failed",
+                8,
+                edit(&signed, signed.len() - 100, &[signed[signed.len() - 100] ^ 1]),
+                m(None),
+            )
+        },
+        r(
+            "xwing-low-order-x25519-public-key",
+            "an X-Wing recipient public key whose X25519 part is a point of order 8: refused when parsed, so nobody can seal to it",
+            "invalid_key",
+            0,
+            low_order_pk,
+            x(None),
+        ),
+    ]
+}
+
+fn reject_json(case: &Reject) -> Value {
+    let (kem, seed, version) = &case.key;
+    let public_key = case.name.ends_with("public-key");
+    json!({
+        "description": case.description,
+        "format": "qres envelope v1 (FORMAT.md): must be rejected",
+        "expected_error": case.error,
+        "rule": case.rule,
+        "kind": if public_key { "public_key" } else { "envelope" },
+        "recipient": { "kem_id": kem.value(), "seed": hex(seed), "key_version": version },
+        "verify_sender": case.verify_sender.as_ref().map(|vk| json!({
+            "sig_alg": vk.algorithm().value(),
+            "verifying_key": hex(vk.as_bytes()),
+        })),
+        "input": hex(&case.input),
+    })
+}
+
+/// What this implementation answers for a must-reject vector.
+fn reject_outcome(case: &Reject) -> Result<(), qres::Error> {
+    let p = default_provider();
+    let (kem, seed, version) = &case.key;
+    let kem = p.kem(*kem).unwrap();
+    if case.name.ends_with("public-key") {
+        return kem.parse_public_key(&case.input).map(|_| ());
+    }
+    let key = kem.key_pair_from_seed(seed).unwrap();
+    let options = OpenOptions { verify_sender: case.verify_sender.as_ref(), ..OpenOptions::default() };
+    // In memory and through the streaming reader: both must give the same class.
+    let in_memory = match version {
+        None => envelope::open(&case.input, &key, &options).map(|_| ()),
+        Some(v) => {
+            envelope::open(&case.input, &vec![(*v, kem.key_pair_from_seed(seed).unwrap())], &options).map(|_| ())
+        }
+    };
+    let streaming = (|| {
+        use std::io::Read;
+        let keys = vec![(version.unwrap_or(0), kem.key_pair_from_seed(seed).unwrap())];
+        let mut reader = match version {
+            None => envelope::EnvelopeReader::new(&case.input[..], &key, &options)?,
+            Some(_) => envelope::EnvelopeReader::new(&case.input[..], &keys, &options)?,
+        };
+        let mut out = Vec::new();
+        reader
+            .read_to_end(&mut out)
+            .map_err(|e| envelope::error_of(&e).cloned().unwrap_or(qres::Error::Backend("io")))?;
+        Ok::<(), qres::Error>(())
+    })();
+    assert_eq!(
+        in_memory.as_ref().err().map(error_class),
+        streaming.as_ref().err().map(error_class),
+        "{}: open and EnvelopeReader disagree",
+        case.name
+    );
+    in_memory
+}
+
+#[test]
+fn must_reject_vectors_are_reproduced_and_refused() {
+    let dir = vector_dir("reject");
+    let mut checked = 0;
+    for case in rejects() {
+        let outcome = reject_outcome(&case);
+        let class = outcome.as_ref().err().map(error_class);
+        assert_eq!(class, Some(case.error), "{}: {outcome:?}", case.name);
+        compare_with_committed(&dir, case.name, &reject_json(&case));
+        checked += 1;
+    }
+    println!("must-reject envelope vectors refused with their expected error class: {checked}");
+    assert_eq!(checked, 34);
+    let files = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+        .count();
+    assert_eq!(files, checked, "a file in {} has no generator case", dir.display());
 }

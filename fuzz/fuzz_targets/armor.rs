@@ -8,9 +8,9 @@ use qres::envelope::armor;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Ok(bytes) = armor::decode(&text) {
-        assert_eq!(armor::decode(&armor::encode(&bytes)).unwrap(), bytes);
+        assert_eq!(armor::decode(&armor::encode(&bytes).unwrap()).unwrap(), bytes);
     }
     if !data.is_empty() {
-        assert_eq!(armor::decode(&armor::encode(data)).unwrap(), data);
+        assert_eq!(armor::decode(&armor::encode(data).unwrap()).unwrap(), data);
     }
 });

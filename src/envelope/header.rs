@@ -87,14 +87,116 @@ pub struct Header {
     pub stanzas: Vec<Stanza>,
 }
 
-/// The payload AEADs an envelope may use.
-pub(crate) fn payload_aead_allowed(id: AeadId) -> bool {
-    matches!(id, AeadId::AES_256_GCM | AeadId::CHACHA20_POLY1305 | AeadId::AES_256_CBC_HMAC_SHA256)
+/// Why a header's fixed fields are not a valid envelope suite (FORMAT.md, "Allowed algorithms" and
+/// "Processing rules for readers"). Sealing and parsing both call [`check_ids`] and [`check_layout`], so a
+/// writer can never produce a header that a reader refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Violation {
+    /// An algorithm id that the format does not allow in this position (rule 1: "unsupported").
+    NotAllowed(&'static str),
+    /// Flag bits other than `streamed` and `signed`.
+    UnknownFlags,
+    /// The legacy payload scheme in a streamed envelope.
+    LegacyStreamed,
+    /// A chunk size outside the range (streamed) or other than 0 (not streamed).
+    ChunkSize(u32),
+    /// A QNE block over [`MAX_QNE_LEN`].
+    QneLen(usize),
+    /// A signer algorithm other than ML-DSA-44/65/87.
+    SignerNotAllowed,
 }
 
-/// The KEMs an envelope may use (post-quantum or hybrid only).
-pub(crate) fn kem_allowed(id: KemId) -> bool {
-    matches!(id, KemId::X_WING | KemId::ML_KEM_512 | KemId::ML_KEM_768 | KemId::ML_KEM_1024)
+impl Violation {
+    /// The reader's error: only an id outside the allowed tables is named; everything else means the
+    /// (unauthenticated) header is damaged.
+    pub(crate) fn reader_error(self) -> Error {
+        match self {
+            Self::NotAllowed(reason) => Error::Unsupported(reason),
+            _ => Error::AuthenticationFailed,
+        }
+    }
+
+    /// The writer's error, naming the option at fault.
+    pub(crate) fn writer_error(self) -> Error {
+        match self {
+            Self::NotAllowed(reason) => Error::Unsupported(reason),
+            Self::UnknownFlags => Error::InvalidInput("envelope flags"),
+            Self::LegacyStreamed => Error::Unsupported("the legacy AES-256-CBC-HMAC-SHA256 scheme cannot be streamed"),
+            Self::ChunkSize(actual) => Error::LengthOutOfRange {
+                what: "envelope chunk size",
+                min: MIN_CHUNK_SIZE as usize,
+                max: MAX_CHUNK_SIZE as usize,
+                actual: actual as usize,
+            },
+            Self::QneLen(actual) => Error::LengthOutOfRange { what: "QNE block", min: 0, max: MAX_QNE_LEN, actual },
+            Self::SignerNotAllowed => Error::Unsupported("envelopes are signed with ML-DSA-44, ML-DSA-65 or ML-DSA-87"),
+        }
+    }
+}
+
+/// The KEMs an envelope may use: post-quantum or hybrid only.
+pub const ALLOWED_KEMS: [KemId; 4] = [KemId::X_WING, KemId::ML_KEM_512, KemId::ML_KEM_768, KemId::ML_KEM_1024];
+/// The KDFs an envelope may use.
+pub const ALLOWED_KDFS: [KdfId; 3] = [KdfId::HKDF_SHA256, KdfId::HKDF_SHA384, KdfId::HKDF_SHA512];
+/// The AEADs that may wrap the file key in the stanzas (HPKE AEADs with a 16-byte tag).
+pub const ALLOWED_HPKE_AEADS: [AeadId; 3] = [AeadId::AES_128_GCM, AeadId::AES_256_GCM, AeadId::CHACHA20_POLY1305];
+/// The payload AEADs (the legacy scheme only unstreamed; writers need an explicit opt-in).
+pub const ALLOWED_PAYLOAD_AEADS: [AeadId; 3] =
+    [AeadId::AES_256_GCM, AeadId::CHACHA20_POLY1305, AeadId::AES_256_CBC_HMAC_SHA256];
+/// The signer algorithms (fixed signature sizes, so a reader knows where the payload ends).
+pub const ALLOWED_SIGNERS: [SignatureId; 3] = [SignatureId::ML_DSA_44, SignatureId::ML_DSA_65, SignatureId::ML_DSA_87];
+
+/// Rule 1 (FORMAT.md): each id is in its position's table, checked in header order. Depends on the bytes
+/// only, never on what the reader implements.
+pub(crate) fn check_ids(kem: KemId, kdf: KdfId, hpke_aead: AeadId, payload_aead: AeadId) -> Result<(), Violation> {
+    if !ALLOWED_KEMS.contains(&kem) {
+        return Err(Violation::NotAllowed("envelopes use X-Wing or ML-KEM-512/768/1024"));
+    }
+    if !ALLOWED_KDFS.contains(&kdf) {
+        return Err(Violation::NotAllowed("envelopes use HKDF-SHA256, HKDF-SHA384 or HKDF-SHA512"));
+    }
+    if !ALLOWED_HPKE_AEADS.contains(&hpke_aead) {
+        return Err(Violation::NotAllowed(
+            "envelope stanzas use AES-128-GCM, AES-256-GCM or ChaCha20-Poly1305 to wrap the file key",
+        ));
+    }
+    if !ALLOWED_PAYLOAD_AEADS.contains(&payload_aead) {
+        return Err(Violation::NotAllowed(
+            "envelope payloads use AES-256-GCM, ChaCha20-Poly1305 or the legacy AES-256-CBC-HMAC-SHA256",
+        ));
+    }
+    Ok(())
+}
+
+/// Rule 3 (FORMAT.md): flags, chunk size and QNE length.
+pub(crate) fn check_layout(flags: u8, payload_aead: AeadId, chunk_size: u32, qne_len: usize) -> Result<(), Violation> {
+    if flags & !(FLAG_STREAMED | FLAG_SIGNED) != 0 {
+        return Err(Violation::UnknownFlags);
+    }
+    if flags & FLAG_STREAMED != 0 {
+        if payload_aead == AeadId::AES_256_CBC_HMAC_SHA256 {
+            return Err(Violation::LegacyStreamed);
+        }
+        if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
+            return Err(Violation::ChunkSize(chunk_size));
+        }
+    } else if chunk_size != 0 {
+        return Err(Violation::ChunkSize(chunk_size));
+    }
+    if qne_len > MAX_QNE_LEN {
+        return Err(Violation::QneLen(qne_len));
+    }
+    Ok(())
+}
+
+/// Rule 4 (FORMAT.md): the signer's algorithm.
+pub(crate) fn check_signer(alg: SignatureId) -> Result<(), Violation> {
+    if ALLOWED_SIGNERS.contains(&alg) { Ok(()) } else { Err(Violation::SignerNotAllowed) }
+}
+
+/// The flags byte of a header.
+pub(crate) fn flags(streamed: bool, signed: bool) -> u8 {
+    (if streamed { FLAG_STREAMED } else { 0 }) | (if signed { FLAG_SIGNED } else { 0 })
 }
 
 impl Header {
@@ -103,7 +205,7 @@ impl Header {
         let mut out = Vec::with_capacity(64);
         out.extend_from_slice(&MAGIC);
         out.push(VERSION);
-        out.push(if self.streamed { FLAG_STREAMED } else { 0 } | if self.signer.is_some() { FLAG_SIGNED } else { 0 });
+        out.push(flags(self.streamed, self.signer.is_some()));
         for id in [self.kem.value(), self.kdf.value(), self.hpke_aead.value(), self.payload_aead.value()] {
             out.extend_from_slice(&id.to_be_bytes());
         }
@@ -189,6 +291,21 @@ pub(crate) fn read_exact_or_damaged<R: Read + ?Sized>(r: &mut R, buf: &mut [u8])
     })
 }
 
+/// The error for input whose first 8 bytes are not the magic: [`Error::ArmoredEnvelope`] when it is the
+/// start of an armored envelope (the rest of the BEGIN line is read to tell), else
+/// [`Error::NotAnEnvelope`].
+fn not_an_envelope<R: Read + ?Sized>(first: &[u8; 8], input: &mut R) -> Error {
+    let begin = super::armor::BEGIN.as_bytes();
+    if first[..] != begin[..8] {
+        return Error::NotAnEnvelope;
+    }
+    let mut rest = vec![0u8; begin.len() - 8];
+    match input.read_exact(&mut rest) {
+        Ok(()) if rest[..] == begin[8..] => Error::ArmoredEnvelope,
+        _ => Error::NotAnEnvelope,
+    }
+}
+
 /// A parsed header with its raw bytes and MAC.
 pub struct ParsedHeader {
     /// The header fields.
@@ -211,7 +328,7 @@ pub fn parse<R: Read>(input: &mut R, provider: &Provider) -> Result<ParsedHeader
         other => other,
     })?;
     if magic != MAGIC {
-        return Err(Error::NotAnEnvelope);
+        return Err(not_an_envelope(&magic, r.inner));
     }
     r.bytes.extend_from_slice(&magic);
     let version = r.u8()?;
@@ -221,38 +338,23 @@ pub fn parse<R: Read>(input: &mut R, provider: &Provider) -> Result<ParsedHeader
     let flags = r.u8()?;
     let ids = [r.u16()?, r.u16()?, r.u16()?, r.u16()?];
     let (kem, kdf, hpke_aead, payload_aead) = (KemId(ids[0]), KdfId(ids[1]), AeadId(ids[2]), AeadId(ids[3]));
+    let chunk_size = r.u32()?;
+    let qne_len = usize::from(r.u16()?);
+    // Rule 1: ids outside the format's tables; rule 2: allowed ids this reader does not implement; rule 3:
+    // the layout fields. The order is fixed by the bytes (FORMAT.md, "Processing rules for readers").
+    check_ids(kem, kdf, hpke_aead, payload_aead).map_err(Violation::reader_error)?;
     let kem_impl = provider.kem(kem)?;
     let kdf_impl = provider.kdf(kdf)?;
     let hpke_aead_impl = provider.aead(hpke_aead)?;
     let payload_impl = provider.aead(payload_aead)?;
-    if !kem_allowed(kem) {
-        return Err(Error::Unsupported("envelopes use X-Wing or ML-KEM"));
-    }
-    if !payload_aead_allowed(payload_aead) || hpke_aead == AeadId::AES_256_CBC_HMAC_SHA256 {
-        return Err(Error::Unsupported("this AEAD is not allowed in envelopes"));
-    }
-    if flags & !(FLAG_STREAMED | FLAG_SIGNED) != 0 {
-        return Err(Error::AuthenticationFailed);
-    }
+    check_layout(flags, payload_aead, chunk_size, qne_len).map_err(Violation::reader_error)?;
     let streamed = flags & FLAG_STREAMED != 0;
-    let chunk_size = r.u32()?;
-    let chunk_ok = if streamed {
-        (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) && payload_aead != AeadId::AES_256_CBC_HMAC_SHA256
-    } else {
-        chunk_size == 0
-    };
-    if !chunk_ok {
-        return Err(Error::AuthenticationFailed);
-    }
-    let qne_len = usize::from(r.u16()?);
-    if qne_len > MAX_QNE_LEN {
-        return Err(Error::AuthenticationFailed);
-    }
     let qne = r.take(qne_len)?.to_vec();
     let (signer, signature) = if flags & FLAG_SIGNED != 0 {
         let alg = SignatureId(r.u16()?);
-        // Unlike the suite ids, this field's position depends on the (unauthenticated) flags: an unknown
-        // value here is treated as damage.
+        // Unlike the suite ids, this field's position depends on the (unauthenticated) flags: a value
+        // outside the table (or one this reader lacks) is treated as damage.
+        check_signer(alg).map_err(Violation::reader_error)?;
         let scheme = provider.signature(alg).map_err(|_| Error::AuthenticationFailed)?;
         let key_id = KeyId(r.take(KEY_ID_LEN)?.try_into().expect("16 bytes"));
         (Some((alg, key_id)), Some(scheme))
@@ -339,7 +441,7 @@ mod tests {
         assert_eq!(parse(&mut &b[..], &p).err(), Some(Error::UnsupportedVersion(2)));
         let mut b = bytes.clone();
         b[10] = 0x77;
-        assert!(matches!(parse(&mut &b[..], &p), Err(Error::UnknownAlgorithm { .. })));
+        assert!(matches!(parse(&mut &b[..], &p), Err(Error::Unsupported(_))), "a KEM id outside the table");
         for cut in [0, 5, 9, 20, 60, bytes.len() - 1] {
             let r = parse(&mut &bytes[..cut], &p).err();
             assert!(matches!(r, Some(Error::AuthenticationFailed | Error::NotAnEnvelope)), "cut {cut}: {r:?}");

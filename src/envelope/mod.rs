@@ -30,10 +30,18 @@ pub mod header;
 pub mod schedule;
 mod seal;
 mod stream;
+mod to_path;
+#[cfg(feature = "hazmat")]
 pub mod trace;
+#[cfg(not(feature = "hazmat"))]
+#[allow(dead_code)] // Filled only when a trace is requested, which needs the `hazmat` feature.
+pub(crate) mod trace;
 
-pub use seal::{open, open_with_provider, seal, seal_with_rng_trace};
+pub use seal::{open, open_with_provider, seal};
+#[cfg(feature = "hazmat")]
+pub use seal::{seal_unchecked_with_rng_trace, seal_with_rng_trace};
 pub use stream::{EnvelopeReader, EnvelopeWriter, error_of};
+pub use to_path::open_to_path;
 
 use crate::alg::{AeadId, KdfId};
 use crate::error::Result;
@@ -193,11 +201,25 @@ pub struct OpenOptions<'a> {
     pub provider: Provider,
     /// Require a sender signature by this key, and verify it.
     pub verify_sender: Option<&'a VerifyingKey>,
+    /// Largest single-shot (unstreamed) payload that [`EnvelopeReader`] buffers, in bytes (default
+    /// [`DEFAULT_MAX_SINGLE_SHOT_LEN`], 8 MiB). A single-shot payload is one AEAD ciphertext that must be
+    /// held whole before its tag can be checked, so anyone with the public key could otherwise make a
+    /// reader hold any amount of memory. Larger payloads are refused with
+    /// [`Error::PayloadTooLarge`](crate::Error::PayloadTooLarge) before they are read; data that large
+    /// should be sealed streamed. [`open`] takes the envelope already in memory and does not apply it.
+    pub max_single_shot_len: usize,
 }
+
+/// Default of [`OpenOptions::max_single_shot_len`]: 8 MiB.
+pub const DEFAULT_MAX_SINGLE_SHOT_LEN: usize = 8 << 20;
 
 impl Default for OpenOptions<'_> {
     fn default() -> Self {
-        Self { provider: crate::default_provider(), verify_sender: None }
+        Self {
+            provider: crate::default_provider(),
+            verify_sender: None,
+            max_single_shot_len: DEFAULT_MAX_SINGLE_SHOT_LEN,
+        }
     }
 }
 
@@ -210,15 +232,39 @@ pub struct EnvelopeInfo {
     pub sender_verified: bool,
 }
 
-/// The result of [`open`].
-#[derive(Debug)]
+/// The result of [`open`]. Its `Debug` shows lengths, never the plaintext; the plaintext is zeroized
+/// when the value is dropped.
 pub struct Opened {
-    /// The plaintext.
+    /// The plaintext (zeroized when the `Opened` is dropped; take it with
+    /// [`into_plaintext`](Self::into_plaintext)).
     pub plaintext: Vec<u8>,
     /// The QNE carried in the header (authenticated), for audit.
     pub qne: Vec<u8>,
     /// The header and verification facts.
     pub info: EnvelopeInfo,
+}
+
+impl Opened {
+    /// Takes the plaintext, in a buffer that zeroizes itself on drop.
+    pub fn into_plaintext(mut self) -> zeroize::Zeroizing<Vec<u8>> {
+        zeroize::Zeroizing::new(core::mem::take(&mut self.plaintext))
+    }
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.plaintext);
+    }
+}
+
+impl core::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Opened")
+            .field("plaintext", &format_args!("{} bytes", self.plaintext.len()))
+            .field("qne", &format_args!("{} bytes", self.qne.len()))
+            .field("info", &self.info)
+            .finish()
+    }
 }
 
 pub(crate) fn fill_qne(source: &QneSource, len: usize) -> Result<Vec<u8>> {

@@ -3,7 +3,7 @@
 use super::header::{self, FILE_KEY_LEN, Header, ParsedHeader, ResolvedSuite, Stanza};
 use super::schedule::{self, SIGNATURE_CONTEXT};
 use super::trace::{ChunkTrace, StanzaTrace, Trace};
-use super::{EnvelopeInfo, KeyLookup, OpenOptions, Opened, Recipient, SealOptions, fill_qne};
+use super::{EnvelopeInfo, KeyLookup, OpenOptions, Opened, QneSource, Recipient, SealOptions, fill_qne};
 use crate::alg::AeadId;
 use crate::error::{Error, Result};
 use crate::hpke::Mode;
@@ -12,6 +12,7 @@ use crate::provider::Provider;
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 /// Per-envelope sealing state: the encoded header, the payload key, the chunk counter.
 pub(crate) struct Sealer<'a> {
@@ -22,29 +23,60 @@ pub(crate) struct Sealer<'a> {
     payload: AeadKey,
     legacy_iv: Option<[u8; 16]>,
     signer: Option<&'a SigningKey>,
+    /// The signature randomness (ML-DSA `rnd`), drawn from the caller's RNG when sealing begins, so that
+    /// every random draw of an envelope comes from that RNG, also for a writer that signs at `finish`.
+    signing_rnd: Option<SecretBytes>,
     index: u128,
     finished: bool,
     payload_hash: Sha256,
     pub(crate) trace: Option<Box<Trace>>,
 }
 
-fn check_options(options: &SealOptions<'_>) -> Result<()> {
+/// Refuses every option combination that a reader would refuse, through the same checks as the header
+/// parser ([`header::check_ids`], [`header::check_layout`], [`header::check_signer`]), plus the writer's
+/// own policy: the legacy scheme needs [`SealOptions::allow_legacy`], and a recipient may appear once.
+fn check_options(options: &SealOptions<'_>, recipients: &[Recipient]) -> Result<()> {
+    let kem = recipients.first().map(|r| r.public_key.algorithm()).ok_or(Error::LengthOutOfRange {
+        what: "envelope recipients",
+        min: 1,
+        max: header::MAX_RECIPIENTS,
+        actual: 0,
+    })?;
+    if recipients.len() > header::MAX_RECIPIENTS {
+        return Err(Error::LengthOutOfRange {
+            what: "envelope recipients",
+            min: 1,
+            max: header::MAX_RECIPIENTS,
+            actual: recipients.len(),
+        });
+    }
+    header::check_ids(kem, options.kdf, options.hpke_aead, options.payload_aead)
+        .map_err(header::Violation::writer_error)?;
     if options.payload_aead == AeadId::AES_256_CBC_HMAC_SHA256 && !options.allow_legacy {
         return Err(Error::Unsupported("sealing with the legacy AES-256-CBC-HMAC-SHA256 scheme needs allow_legacy"));
     }
-    if !header::payload_aead_allowed(options.payload_aead) {
-        return Err(Error::Unsupported("this AEAD is not allowed for envelope payloads"));
+    let qne_len = match &options.qne {
+        QneSource::Given(bytes) => bytes.len(),
+        _ => options.qne_len,
+    };
+    let chunk_size = if options.streamed { options.chunk_size } else { 0 };
+    header::check_layout(
+        header::flags(options.streamed, options.signer.is_some()),
+        options.payload_aead,
+        chunk_size,
+        qne_len,
+    )
+    .map_err(header::Violation::writer_error)?;
+    if let Some(signer) = options.signer {
+        header::check_signer(signer.algorithm()).map_err(header::Violation::writer_error)?;
     }
-    if options.payload_aead == AeadId::AES_256_CBC_HMAC_SHA256 && options.streamed {
-        return Err(Error::Unsupported("the legacy scheme cannot be streamed"));
+    if recipients.iter().any(|r| r.public_key.algorithm() != kem) {
+        return Err(Error::InvalidInput("all recipients of an envelope must use the same KEM"));
     }
-    if options.streamed && !(header::MIN_CHUNK_SIZE..=header::MAX_CHUNK_SIZE).contains(&options.chunk_size) {
-        return Err(Error::LengthOutOfRange {
-            what: "envelope chunk size",
-            min: header::MIN_CHUNK_SIZE as usize,
-            max: header::MAX_CHUNK_SIZE as usize,
-            actual: options.chunk_size as usize,
-        });
+    let mut ids: Vec<_> = recipients.iter().map(|r| r.public_key.key_id()).collect();
+    ids.sort_unstable();
+    if let Some(pair) = ids.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::DuplicateRecipient { key_id: pair[0] });
     }
     Ok(())
 }
@@ -55,8 +87,11 @@ pub(crate) fn begin<'a>(
     options: &SealOptions<'a>,
     rng: &mut dyn DynCryptoRng,
     mut trace: Option<Box<Trace>>,
+    checked: bool,
 ) -> Result<Sealer<'a>> {
-    check_options(options)?;
+    if checked {
+        check_options(options, recipients)?;
+    }
     let first = recipients.first().ok_or(Error::LengthOutOfRange {
         what: "envelope recipients",
         min: 1,
@@ -64,12 +99,6 @@ pub(crate) fn begin<'a>(
         actual: 0,
     })?;
     let kem = first.public_key.kem();
-    if !header::kem_allowed(kem.id()) {
-        return Err(Error::Unsupported("envelopes use X-Wing or ML-KEM recipients"));
-    }
-    if recipients.iter().any(|r| r.public_key.algorithm() != kem.id()) {
-        return Err(Error::InvalidInput("all recipients of an envelope must use the same KEM"));
-    }
     let p = &options.provider;
     let suite = ResolvedSuite {
         kem,
@@ -92,11 +121,11 @@ pub(crate) fn begin<'a>(
             None,
         )?;
         let mut st = trace.as_ref().map(|_| StanzaTrace {
-            ikm_e: ikm_e.as_bytes().to_vec(),
-            shared_secret: encapsulated.shared_secret.as_bytes().to_vec(),
-            key: ks.key.as_bytes().to_vec(),
-            base_nonce: ks.base_nonce.as_bytes().to_vec(),
-            exporter_secret: ks.exporter_secret.as_bytes().to_vec(),
+            ikm_e: ikm_e.clone(),
+            shared_secret: encapsulated.shared_secret.clone(),
+            key: ks.key.clone(),
+            base_nonce: ks.base_nonce.clone(),
+            exporter_secret: ks.exporter_secret.clone(),
             ..Default::default()
         });
         let wrapped_key =
@@ -127,18 +156,23 @@ pub(crate) fn begin<'a>(
     let digest = schedule::header_digest(&without_mac, &mac);
     let (payload, legacy_iv, payload_key) = payload_cipher(&suite, prk.as_bytes(), &digest)?;
     if let Some(t) = trace.as_mut() {
-        t.file_key = file_key.as_bytes().to_vec();
+        t.file_key = file_key.clone();
         t.qne = header.qne.clone();
-        t.prk = prk.as_bytes().to_vec();
-        t.mac_key = mac_key.as_bytes().to_vec();
+        t.prk = prk.clone();
+        t.mac_key = mac_key.clone();
         t.header_without_mac = without_mac.clone();
         t.header_mac = mac.to_vec();
         t.header_digest = digest.to_vec();
-        t.payload_key = payload_key.as_bytes().to_vec();
+        t.payload_key = payload_key;
     }
     let mut header_bytes = without_mac;
     header_bytes.extend_from_slice(&mac);
+    let signing_rnd = match options.signer {
+        Some(signer) => Some(random_secret(rng, signer.scheme().sizes().signing_randomness)?),
+        None => None,
+    };
     Ok(Sealer {
+        signing_rnd,
         header_bytes,
         streamed: options.streamed,
         chunk_size: options.chunk_size as usize,
@@ -224,15 +258,19 @@ impl Sealer<'_> {
     }
 
     /// The trailer: the sender's signature over `header_digest || SHA-256(payload)`, or nothing.
-    pub(crate) fn trailer(&mut self, rng: &mut dyn DynCryptoRng) -> Result<Vec<u8>> {
+    pub(crate) fn trailer(&mut self) -> Result<Vec<u8>> {
         let Some(signer) = self.signer else { return Ok(Vec::new()) };
         if !self.finished {
             return Err(Error::InvalidInput("the payload has not been finished"));
         }
+        let rnd = self.signing_rnd.take().ok_or(Error::InvalidInput("the envelope was already signed"))?;
         let mut message = self.digest.to_vec();
         message.extend_from_slice(&self.payload_hash.clone().finalize());
-        let sig =
-            signer.scheme().sign(signer, SignInput::Pure { message: &message, context: SIGNATURE_CONTEXT }, rng)?;
+        let sig = signer.scheme().sign_derand(
+            signer,
+            SignInput::Pure { message: &message, context: SIGNATURE_CONTEXT },
+            rnd.as_bytes(),
+        )?;
         if let Some(t) = self.trace.as_mut() {
             t.signature_input = message;
             t.signature = sig.as_bytes().to_vec();
@@ -264,15 +302,6 @@ pub(crate) fn unlock<'a, K: KeyLookup + ?Sized>(
     options: &OpenOptions<'a>,
 ) -> Result<Opener<'a>> {
     let ParsedHeader { header, suite, without_mac, mac } = parsed;
-    if let Some(vk) = options.verify_sender {
-        match header.signer {
-            None => return Err(Error::InvalidInput("the envelope carries no sender signature")),
-            Some((alg, key_id)) if alg != vk.algorithm() || key_id != vk.key_id() => {
-                return Err(Error::InvalidInput("the envelope was signed by a different key than the one given"));
-            }
-            Some(_) => {}
-        }
-    }
     let hpke = suite.hpke();
     let mut candidates =
         header.stanzas.iter().filter_map(|s| keys.lookup(&s.key_id, s.key_version).map(|k| (s, k))).peekable();
@@ -304,6 +333,17 @@ pub(crate) fn unlock<'a, K: KeyLookup + ?Sized>(
     let mac_key = schedule::mac_key(suite.kdf, prk.as_bytes())?;
     if !schedule::verify_header_mac(mac_key.as_bytes(), &without_mac, &mac) {
         return Err(Error::AuthenticationFailed);
+    }
+    // Rule 7 (FORMAT.md): the signer requirement is checked only once the header is authentic, so an
+    // attacker cannot make a reader report anything about a header it forged.
+    if let Some(vk) = options.verify_sender {
+        match header.signer {
+            None => return Err(Error::SenderSignatureMissing),
+            Some((alg, key_id)) if alg != vk.algorithm() || key_id != vk.key_id() => {
+                return Err(Error::SenderKeyMismatch { expected: vk.key_id(), found: key_id });
+            }
+            Some(_) => {}
+        }
     }
     let digest = schedule::header_digest(&without_mac, &mac);
     let (payload, legacy_iv, _) = payload_cipher(&suite, prk.as_bytes(), &digest)?;
@@ -396,17 +436,32 @@ pub fn seal(
     options: &SealOptions<'_>,
     rng: &mut dyn DynCryptoRng,
 ) -> Result<Vec<u8>> {
-    seal_inner(recipients, plaintext, options, rng, None).map(|(out, _)| out)
+    seal_inner(recipients, plaintext, options, rng, None, true).map(|(out, _)| out)
 }
 
 /// [`seal`] that also returns every intermediate value (see [`Trace`]). Hazardous: for test vectors only.
+#[cfg(feature = "hazmat")]
 pub fn seal_with_rng_trace(
     recipients: &[Recipient],
     plaintext: &[u8],
     options: &SealOptions<'_>,
     rng: &mut dyn DynCryptoRng,
 ) -> Result<(Vec<u8>, Trace)> {
-    let (out, trace) = seal_inner(recipients, plaintext, options, rng, Some(Box::default()))?;
+    let (out, trace) = seal_inner(recipients, plaintext, options, rng, Some(Box::default()), true)?;
+    Ok((out, *trace.expect("trace requested")))
+}
+
+/// [`seal_with_rng_trace`] without the writer's checks of the options: it writes headers that readers
+/// must refuse (duplicate recipients, a stanza AEAD outside the table, ...). Hazardous: for must-reject
+/// test vectors only.
+#[cfg(feature = "hazmat")]
+pub fn seal_unchecked_with_rng_trace(
+    recipients: &[Recipient],
+    plaintext: &[u8],
+    options: &SealOptions<'_>,
+    rng: &mut dyn DynCryptoRng,
+) -> Result<(Vec<u8>, Trace)> {
+    let (out, trace) = seal_inner(recipients, plaintext, options, rng, Some(Box::default()), false)?;
     Ok((out, *trace.expect("trace requested")))
 }
 
@@ -416,8 +471,9 @@ fn seal_inner(
     options: &SealOptions<'_>,
     rng: &mut dyn DynCryptoRng,
     trace: Option<Box<Trace>>,
+    checked: bool,
 ) -> Result<(Vec<u8>, Option<Box<Trace>>)> {
-    let mut sealer = begin(recipients, options, rng, trace)?;
+    let mut sealer = begin(recipients, options, rng, trace, checked)?;
     let overhead = if sealer.streamed { plaintext.len() / sealer.chunk_size.max(1) * 16 + 32 } else { 48 };
     let mut out = Vec::with_capacity(sealer.header_bytes.len() + plaintext.len() + overhead + 4627);
     out.extend_from_slice(&sealer.header_bytes);
@@ -438,11 +494,14 @@ fn seal_inner(
         out.extend_from_slice(plaintext);
         sealer.seal_tail(&mut out, start, true)?;
     }
-    out.extend_from_slice(&sealer.trailer(rng)?);
+    out.extend_from_slice(&sealer.trailer()?);
     Ok((out, sealer.trace.take()))
 }
 
 /// Opens an envelope held in memory with one of `keys`.
+///
+/// Armored text is refused with [`Error::ArmoredEnvelope`]: decode it with [`super::armor::decode`] first.
+/// On any failure every byte decrypted so far is zeroized before the error is returned.
 pub fn open<K: KeyLookup + ?Sized>(envelope: &[u8], keys: &K, options: &OpenOptions<'_>) -> Result<Opened> {
     let mut input = envelope;
     let parsed = header::parse(&mut input, &options.provider)?;
@@ -450,29 +509,35 @@ pub fn open<K: KeyLookup + ?Sized>(envelope: &[u8], keys: &K, options: &OpenOpti
     let rest = input;
     let payload_len = rest.len().checked_sub(opener.trailer_len).ok_or(Error::AuthenticationFailed)?;
     let (payload, trailer) = rest.split_at(payload_len);
-    let mut plaintext = Vec::with_capacity(payload.len());
+    // Zeroized on every exit: a failure after some chunks verified must not leave their plaintext behind.
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(payload.len()));
     if opener.header.streamed {
         let chunk_len = opener.chunk_ciphertext_len();
         let mut chunks = payload.chunks(chunk_len).peekable();
         if chunks.peek().is_none() {
             return Err(Error::AuthenticationFailed);
         }
+        let mut buf = Zeroizing::new(Vec::with_capacity(chunk_len));
         while let Some(chunk) = chunks.next() {
-            let mut buf = chunk.to_vec();
+            buf.clear();
+            buf.extend_from_slice(chunk);
             opener.open_chunk(&mut buf, chunks.peek().is_none())?;
             plaintext.extend_from_slice(&buf);
         }
     } else {
-        let mut buf = payload.to_vec();
-        opener.open_chunk(&mut buf, true)?;
-        plaintext = buf;
+        plaintext.extend_from_slice(payload);
+        opener.open_chunk(&mut plaintext, true)?;
     }
     opener.finish(trailer)?;
     let qne = opener.header.qne.clone();
-    Ok(Opened { plaintext, qne, info: EnvelopeInfo { header: opener.header, sender_verified: opener.verified } })
+    Ok(Opened {
+        plaintext: core::mem::take(&mut *plaintext),
+        qne,
+        info: EnvelopeInfo { header: opener.header, sender_verified: opener.verified },
+    })
 }
 
 /// [`open`] with an explicit provider and no sender verification.
 pub fn open_with_provider<K: KeyLookup + ?Sized>(envelope: &[u8], keys: &K, provider: &Provider) -> Result<Opened> {
-    open(envelope, keys, &OpenOptions { provider: provider.clone(), verify_sender: None })
+    open(envelope, keys, &OpenOptions { provider: provider.clone(), ..OpenOptions::default() })
 }

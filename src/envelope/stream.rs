@@ -57,7 +57,7 @@ impl<'a, W: Write> EnvelopeWriter<'a, W> {
     ) -> Result<Self> {
         let mut options = options.clone();
         options.streamed = true;
-        let sealer = begin(recipients, &options, rng, None)?;
+        let sealer = begin(recipients, &options, rng, None, true)?;
         inner.write_all(&sealer.header_bytes).map_err(|e| Error::io("writing the envelope header", &e))?;
         let buf = Zeroizing::new(Vec::with_capacity(sealer.chunk_size + 16));
         Ok(Self { inner, sealer, buf })
@@ -73,7 +73,8 @@ impl<'a, W: Write> EnvelopeWriter<'a, W> {
     /// Writes the final chunk and the trailer, flushes, and returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.seal_buffered(true)?;
-        let trailer = self.sealer.trailer(&mut crate::OsRng).map_err(io_error)?;
+        // The signature's randomness was drawn from the caller's RNG in `new`.
+        let trailer = self.sealer.trailer().map_err(io_error)?;
         self.inner.write_all(&trailer)?;
         self.inner.flush()?;
         Ok(self.inner)
@@ -108,7 +109,12 @@ impl<W: Write> Write for EnvelopeWriter<'_, W> {
 /// dropped or appended chunks, and a missing or bad signature (when one was requested) are reported as
 /// [`Error::AuthenticationFailed`] inside an `io::Error` of kind `InvalidData` (see [`error_of`]), at the
 /// latest when the end of the payload is reached: a caller must treat data as authentic only once `read`
-/// has returned `Ok(0)`.
+/// has returned `Ok(0)` ([`open_to_path`](super::open_to_path) does this for files).
+///
+/// Memory stays bounded by one chunk for streamed envelopes. A single-shot (unstreamed) envelope is one
+/// AEAD ciphertext that has to be held whole; its payload is refused with
+/// [`Error::PayloadTooLarge`] when it exceeds [`OpenOptions::max_single_shot_len`] (default 8 MiB), and
+/// the reader never reads more than that limit from its input.
 pub struct EnvelopeReader<'a, R: Read> {
     inner: R,
     opener: Opener<'a>,
@@ -122,6 +128,7 @@ pub struct EnvelopeReader<'a, R: Read> {
     eof: bool,
     done: bool,
     failed: bool,
+    max_single_shot_len: usize,
 }
 
 impl<'a, R: Read> EnvelopeReader<'a, R> {
@@ -140,6 +147,7 @@ impl<'a, R: Read> EnvelopeReader<'a, R> {
             eof: false,
             done: false,
             failed: false,
+            max_single_shot_len: options.max_single_shot_len,
         })
     }
 
@@ -200,8 +208,16 @@ impl<'a, R: Read> EnvelopeReader<'a, R> {
             };
             self.plain_len = self.opener.open_chunk_in_place(&mut self.pending[..take], last)?;
         } else {
-            // A single-shot payload is read whole (its size is bounded by what the caller feeds us).
-            self.inner.read_to_end(&mut self.pending).map_err(|e| Error::io("reading the envelope", &e))?;
+            // A single-shot payload is one AEAD ciphertext that must be held whole: read at most the limit
+            // (plus the trailer and one byte to tell "at the limit" from "over it"), never the whole input.
+            let most = self.max_single_shot_len.saturating_add(trailer);
+            (&mut self.inner)
+                .take(most.saturating_add(1) as u64)
+                .read_to_end(&mut self.pending)
+                .map_err(|e| Error::io("reading the envelope", &e))?;
+            if self.pending.len() > most {
+                return Err(Error::PayloadTooLarge { limit: self.max_single_shot_len });
+            }
             self.eof = true;
             last = true;
             take = self.pending.len().checked_sub(trailer).ok_or(Error::AuthenticationFailed)?;

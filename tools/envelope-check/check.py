@@ -356,12 +356,62 @@ class NotEnvelope(Exception):
     pass
 
 
+class Armored(NotEnvelope):
+    """The input is an ASCII-armored envelope given to a binary reader."""
+
+
 class Unsupported(Exception):
     pass
 
 
+class UnsupportedVersion(Unsupported):
+    pass
+
+
+class UnsupportedAlgorithm(Unsupported):
+    """An id outside the format's table for its position (FORMAT.md rule 2)."""
+
+
 class NoMatchingKey(Exception):
     pass
+
+
+class SenderSignatureMissing(Exception):
+    pass
+
+
+class SenderKeyMismatch(Exception):
+    pass
+
+
+class InvalidKey(Exception):
+    pass
+
+
+# FORMAT.md "X25519": encodings of the small-order points, top bit masked.
+_P25519 = 2**255 - 19
+X25519_LOW_ORDER = {
+    (0).to_bytes(32, "little"),
+    (1).to_bytes(32, "little"),
+    bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+    bytes.fromhex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
+    (_P25519 - 1).to_bytes(32, "little"),
+    _P25519.to_bytes(32, "little"),
+    (_P25519 + 1).to_bytes(32, "little"),
+}
+
+
+def x25519_is_low_order(u):
+    return (u[:31] + bytes([u[31] & 0x7F])) in X25519_LOW_ORDER
+
+
+def check_public_key(kem_id, pk):
+    """FORMAT.md "X25519": an X-Wing public key with a small-order X25519 part is refused."""
+    nenc, npk = KEM_SIZES[kem_id]
+    if len(pk) != npk:
+        raise InvalidKey("public key length")
+    if kem_id == XWING_ID and x25519_is_low_order(pk[1184:]):
+        raise InvalidKey("X25519 part of small order")
 
 
 def legacy_open(payload_key, iv, header_digest, payload):
@@ -566,39 +616,43 @@ class Reader:
         return struct.unpack(">I", self.take(4))[0]
 
 
+ARMOR_PREFIX = b"-----BEGIN QRES ENVELOPE-----"
+
+
 def parse_header(env):
     r = Reader(env)
     # rule 1
     if len(env) < 8 or env[:8] != MAGIC:
+        if env.startswith(ARMOR_PREFIX):
+            raise Armored("armored envelope")
         raise NotEnvelope("bad magic")
     r.take(8)
     if len(env) < 9:
         raise AuthFailure("truncated")
     version = r.u8()
     if version != VERSION:
-        raise Unsupported("unknown version %d" % version)
+        raise UnsupportedVersion("unknown version %d" % version)
+    # the fixed fields up to qne_len are read before any of them is judged
     flags = r.u8()
     kem_id, kdf_id, hpke_aead_id, payload_aead_id = r.u16(), r.u16(), r.u16(), r.u16()
+    chunk_size = r.u32()
+    qne_len = r.u16()
+    # rule 2: ids outside the format's tables, in header order
     if kem_id not in KEM_SIZES or kdf_id not in KDFS or hpke_aead_id not in HPKE_AEADS \
             or payload_aead_id not in PAYLOAD_AEADS:
-        raise Unsupported("unknown algorithm id")
-    # rule 2
+        raise UnsupportedAlgorithm("algorithm id outside its table")
+    # rule 3
     if flags & ~0x03:
         raise AuthFailure("unknown flag bits")
     streamed = bool(flags & FLAG_STREAMED)
     signed = bool(flags & FLAG_SIGNED)
-    chunk_size = r.u32()
     if streamed:
         if not (1024 <= chunk_size <= 16777216):
             raise AuthFailure("chunk_size out of range")
-        # ASSUMPTION: FORMAT.md says legacy is "never streamed" but does not
-        # say what a reader does with a streamed legacy header; reject it.
         if payload_aead_id == 0xFE01:
             raise AuthFailure("streamed legacy")
     elif chunk_size != 0:
-        # ASSUMPTION: "not streamed: 0" is enforced by readers (not stated).
         raise AuthFailure("chunk_size must be 0 when not streamed")
-    qne_len = r.u16()
     if qne_len > 1024:
         raise AuthFailure("qne too long")
     qne = r.take(qne_len)
@@ -666,6 +720,12 @@ def open_envelope(env, kem_seed, my_key_id, my_key_version=None, signer_vk=None)
     mac_key = hkdf_expand(kdf_id, prk, b"header mac", 32)
     if not py_hmac.compare_digest(hmac_sha256(mac_key, h["header_wo"]), h["header_mac"]):
         raise AuthFailure("header mac")
+    # rule 7: the reader's signer requirement, once the header is authentic
+    if signer_vk is not None:
+        if not h["signed"]:
+            raise SenderSignatureMissing("unsigned")
+        if key_id(0x02, h["sig_alg"], signer_vk) != h["signer_key_id"]:
+            raise SenderKeyMismatch("signer key id")
     # rule 6
     header = env[:h["header_len"]]
     header_digest = hashlib.sha256(header).digest()
@@ -722,11 +782,45 @@ def open_envelope(env, kem_seed, my_key_id, my_key_version=None, signer_vk=None)
     sig_ok = None
     if h["signed"] and signer_vk is not None:
         alg = ML_DSAS[h["sig_alg"]][0]
-        if key_id(0x02, h["sig_alg"], signer_vk) != h["signer_key_id"]:
-            sig_ok = False
-        else:
-            sig_ok = mldsa_verify(alg, signer_vk, header_digest + hashlib.sha256(payload).digest(), SIG_CTX, sig)
+        sig_ok = mldsa_verify(alg, signer_vk, header_digest + hashlib.sha256(payload).digest(), SIG_CTX, sig)
+        if not sig_ok:
+            raise AuthFailure("sender signature")
     return h, pt, sig_ok
+
+
+REJECT_CLASSES = [
+    (Armored, "armored_envelope"),
+    (NotEnvelope, "not_an_envelope"),
+    (UnsupportedVersion, "unsupported_version"),
+    (UnsupportedAlgorithm, "unsupported_algorithm"),
+    (AuthFailure, "authentication_failed"),
+    (NoMatchingKey, "no_matching_key"),
+    (SenderSignatureMissing, "sender_signature_missing"),
+    (SenderKeyMismatch, "sender_key_mismatch"),
+    (InvalidKey, "invalid_key"),
+]
+
+
+def check_reject(vec):
+    """A must-reject vector: the input is refused with the expected error class."""
+    data = bytes.fromhex(vec["input"])
+    rcp = vec["recipient"]
+    kem_id = rcp["kem_id"]
+    seed = bytes.fromhex(rcp["seed"])
+    vs = vec.get("verify_sender")
+    signer_vk = bytes.fromhex(vs["verifying_key"]) if vs else None
+    try:
+        if vec["kind"] == "public_key":
+            check_public_key(kem_id, data)
+        else:
+            pk = kem_public_from_seed(kem_id, seed)
+            open_envelope(data, seed, key_id(0x01, kem_id, pk), rcp["key_version"], signer_vk)
+    except Exception as e:  # noqa: BLE001
+        for cls, name in REJECT_CLASSES:
+            if isinstance(e, cls):
+                return name, "%s: %s" % (type(e).__name__, e)
+        return "other", "%s: %s" % (type(e).__name__, e)
+    return None, "accepted"
 
 
 def check_open(vec):
@@ -949,8 +1043,11 @@ def forgery_demo(vdir):
     pkey2 = hkdf_expand(1, derive_prk(1, fk2), b"payload key" + hd2, 32)
     new_chunk0 = aead_seal(AESGCM, pkey2, chunk_nonce(0, False), hd2, b"X" * h2["chunk_size"])
     forged2 = env2[:hl2] + new_chunk0 + env2[hl2 + h2["chunk_size"] + 16:]
-    _h, pt2, ok2 = open_envelope(forged2, bytes.fromhex(inp2["recipients"][0]["seed"]),
-                                 bytes.fromhex(inp2["recipients"][0]["key_id"]), 1, vk)
+    try:
+        _h, pt2, ok2 = open_envelope(forged2, bytes.fromhex(inp2["recipients"][0]["seed"]),
+                                     bytes.fromhex(inp2["recipients"][0]["key_id"]), 1, vk)
+    except AuthFailure:
+        pt2, ok2 = b"", False
     res.append(("signed+streamed (built from vector inputs): recipient 1 replaces chunk 0; "
                 "recipient 0 opens it with a valid sender signature",
                 ok2 is True and pt2[:1024] == b"X" * 1024, "sig_ok=%s" % ok2))
@@ -1137,6 +1234,23 @@ def main(argv):
         nf = [sum(1 for r in x.results if r[1] == "FAIL") for x in (st, op, ng, ar)]
         total_fail += sum(nf)
         summary.append((name, nf, ff[0] if ff else None))
+
+    rejects = sorted(glob.glob(os.path.join(vdir, "reject", "*.json")))
+    print("\n== must-reject vectors (%d): each refused with its expected error class" % len(rejects))
+    reject_fail = 0
+    for f in rejects:
+        vec = json.load(open(f))
+        got, detail = check_reject(vec)
+        ok = got == vec["expected_error"]
+        reject_fail += 0 if ok else 1
+        if verbose or not ok:
+            print("    %-4s %-44s expected %-24s got %s (%s)" % (
+                "PASS" if ok else "FAIL", os.path.basename(f), vec["expected_error"], got, detail))
+    if len(rejects) < 20:
+        print("    FAIL fewer than 20 must-reject vectors")
+        reject_fail += 1
+    print("  must-reject: %d of %d refused as expected" % (len(rejects) - reject_fail, len(rejects)))
+    total_fail += reject_fail
 
     print("\n== forgery attempts: a recipient (who knows the file key) forging the sender's signed message")
     for dname, dok, ddet in forgery_demo(vdir):
