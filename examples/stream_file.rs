@@ -5,7 +5,7 @@
 //! plaintext is generated on the fly and the envelope goes to a temporary file, so neither is held in
 //! memory.
 
-use qres::envelope::{EnvelopeReader, EnvelopeWriter, OpenOptions, Recipient, SealOptions};
+use qres::envelope::{self, EnvelopeReader, EnvelopeWriter, OpenOptions, Recipient, SealOptions};
 use qres::{KemId, OsRng, default_provider};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::time::Instant;
@@ -41,6 +41,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let open_secs = started.elapsed().as_secs_f64();
     let sealed_len = std::fs::metadata(&path)?.len();
+
+    // Decrypting to a file: `open_to_path` writes into a temporary file beside the destination and moves
+    // it into place only once the whole envelope verified, so a truncated or damaged envelope never leaves
+    // unauthenticated plaintext under the destination's name.
+    let out = path.with_extension("out");
+    let file = BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?);
+    envelope::open_to_path(file, &sk, &OpenOptions::default(), &out)?;
+    assert_eq!(std::fs::metadata(&out)?.len(), (mib << 20) as u64);
+    std::fs::remove_file(&out)?;
     std::fs::remove_file(&path)?;
     assert_eq!(total, mib << 20);
     let gb = (mib << 20) as f64 / 1e9;

@@ -579,10 +579,10 @@ fn rejects() -> Vec<Reject> {
         ),
         r(
             "stanza-version-mismatch",
-            "a reader keeping versions holds the key at version 1; the stanza says version 0",
+            "a reader keeping versions holds the key at version 1; the stanza says version 2",
             "no_matching_key",
             5,
-            single.clone(),
+            edit(&single, stanza0 + 16, &2u32.to_be_bytes()),
             m(Some(1)),
         ),
         r(

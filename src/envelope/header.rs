@@ -92,7 +92,7 @@ pub struct Header {
 /// writer can never produce a header that a reader refuses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Violation {
-    /// An algorithm id that the format does not allow in this position (rule 1: "unsupported").
+    /// An algorithm id that the format does not allow in this position (rule 2: "unsupported").
     NotAllowed(&'static str),
     /// Flag bits other than `streamed` and `signed`.
     UnknownFlags,
@@ -146,7 +146,7 @@ pub const ALLOWED_PAYLOAD_AEADS: [AeadId; 3] =
 /// The signer algorithms (fixed signature sizes, so a reader knows where the payload ends).
 pub const ALLOWED_SIGNERS: [SignatureId; 3] = [SignatureId::ML_DSA_44, SignatureId::ML_DSA_65, SignatureId::ML_DSA_87];
 
-/// Rule 1 (FORMAT.md): each id is in its position's table, checked in header order. Depends on the bytes
+/// Rule 2 (FORMAT.md): each id is in its position's table, checked in header order. Depends on the bytes
 /// only, never on what the reader implements.
 pub(crate) fn check_ids(kem: KemId, kdf: KdfId, hpke_aead: AeadId, payload_aead: AeadId) -> Result<(), Violation> {
     if !ALLOWED_KEMS.contains(&kem) {
@@ -340,7 +340,7 @@ pub fn parse<R: Read>(input: &mut R, provider: &Provider) -> Result<ParsedHeader
     let (kem, kdf, hpke_aead, payload_aead) = (KemId(ids[0]), KdfId(ids[1]), AeadId(ids[2]), AeadId(ids[3]));
     let chunk_size = r.u32()?;
     let qne_len = usize::from(r.u16()?);
-    // Rule 1: ids outside the format's tables; rule 2: allowed ids this reader does not implement; rule 3:
+    // Rule 2: ids outside the format's tables, then allowed ids this reader does not implement; rule 3:
     // the layout fields. The order is fixed by the bytes (FORMAT.md, "Processing rules for readers").
     check_ids(kem, kdf, hpke_aead, payload_aead).map_err(Violation::reader_error)?;
     let kem_impl = provider.kem(kem)?;

@@ -109,9 +109,10 @@ impl KeyLookup for KemSecretKey {
 }
 
 impl KeyLookup for [(u32, KemSecretKey)] {
-    /// Versioned keys match id and version exactly.
+    /// Versioned keys match id and version exactly; a version-0 stanza (a sender who knew only the
+    /// public key) matches by key id alone (FORMAT.md, "Stanzas and recipients").
     fn lookup(&self, key_id: &KeyId, key_version: u32) -> Option<&KemSecretKey> {
-        self.iter().find(|(v, k)| *v == key_version && k.key_id() == *key_id).map(|(_, k)| k)
+        self.iter().find(|(v, k)| (*v == key_version || key_version == 0) && k.key_id() == *key_id).map(|(_, k)| k)
     }
 
     fn available(&self) -> Vec<(KeyId, u32)> {
@@ -173,7 +174,8 @@ pub struct SealOptions<'a> {
     pub qne: QneSource,
     /// QNE length (0 ..= 1024; default 32; ignored for [`QneSource::Given`]).
     pub qne_len: usize,
-    /// Sign the header and the final payload tag with this ML-DSA key.
+    /// Sign the envelope with this ML-DSA-44/65/87 key: the trailer is a signature over
+    /// `header_digest || SHA-256(payload)`, the whole payload with its tags (FORMAT.md, "Trailer").
     pub signer: Option<&'a SigningKey>,
 }
 

@@ -698,8 +698,10 @@ def open_envelope(env, kem_seed, my_key_id, my_key_version=None, signer_vk=None)
     h = parse_header(env)
     kem_id, kdf_id = h["kem_id"], h["kdf_id"]
     # rule 3
+    # a lone key (my_key_version None) matches any version; a versioned key its version, or a version-0
+    # stanza (FORMAT.md "Stanzas and recipients")
     cands = [s for s in h["stanzas"] if s["key_id"] == my_key_id
-             and (my_key_version is None or s["key_version"] == my_key_version)]
+             and (my_key_version is None or s["key_version"] in (my_key_version, 0))]
     if not cands:
         raise NoMatchingKey([s["key_id"].hex() for s in h["stanzas"]])
     # rule 4
