@@ -93,9 +93,21 @@ fn acvp_hmac(file: &str, mac: MacId) {
                 let expected = hx(e, "mac");
                 assert_eq!(expected.len(), mac_len);
                 let mut ok = tag[..mac_len] == expected[..];
-                // Truncated tags of at least 128 bits are accepted by verify; shorter ones are refused.
-                let verified = hmac.verify(&hx(t, "key"), &[&hx(t, "msg")], &expected);
-                ok &= if mac_len >= 16 { verified.is_ok() } else { verified == Err(Error::AuthenticationFailed) };
+                // verify takes the full tag only; verify_truncated takes the vector's length when it is
+                // at least 128 bits and refuses a shorter floor.
+                let (key, msg) = (hx(t, "key"), hx(t, "msg"));
+                let verified = hmac.verify(&key, &[&msg], &expected);
+                ok &= if mac_len == hmac.tag_len() {
+                    verified.is_ok()
+                } else {
+                    verified == Err(Error::AuthenticationFailed)
+                };
+                let truncated = hmac.verify_truncated(&key, &[&msg], &expected, mac_len);
+                ok &= if mac_len >= 16 { truncated.is_ok() } else { matches!(truncated, Err(Error::InvalidInput(_))) };
+                if mac_len > 16 {
+                    // The floor is a floor: one byte shorter than the vector's tag but still >= 16 passes too.
+                    ok &= hmac.verify_truncated(&key, &[&msg], &expected[..mac_len - 1], 16).is_ok();
+                }
                 tally.check(ok, || format!("tc {}", t["tcId"]));
             }
         }
@@ -265,7 +277,12 @@ fn wycheproof_hmac(file: &str, mac: MacId) {
         for (_, tests) in wycheproof_groups(&v) {
             for t in tests {
                 let (key, msg, tag) = (hx(t, "key"), hx(t, "msg"), hx(t, "tag"));
-                let r = hmac.verify(&key, &[&msg], &tag);
+                // Wycheproof's groups truncate tags (tagSize 128 bits): those need verify_truncated.
+                let r = if tag.len() == hmac.tag_len() {
+                    hmac.verify(&key, &[&msg], &tag)
+                } else {
+                    hmac.verify_truncated(&key, &[&msg], &tag, tag.len().clamp(16, hmac.tag_len()))
+                };
                 let ok = match t["result"].as_str().unwrap() {
                     "valid" => r.is_ok() && hmac.compute(&key, &[&msg]).unwrap().starts_with(&tag),
                     "invalid" => r == Err(Error::AuthenticationFailed),
@@ -307,5 +324,46 @@ fn wycheproof_hkdf_sha256() {
             }
         }
         tally.finish(86, 0);
+    }
+}
+
+/// `Mac::verify` takes the full tag only, so each message has one valid tag; truncated tags need the
+/// explicit `verify_truncated` with a floor of 16 bytes.
+#[test]
+fn mac_verify_refuses_truncated_tags() {
+    for (name, p) in backends() {
+        for id in [MacId::HMAC_SHA256, MacId::HMAC_SHA3_256] {
+            let mac = p.mac(id).unwrap();
+            let tag = mac.compute(b"key", &[b"mess", b"age"]).unwrap();
+            assert_eq!(tag.len(), mac.tag_len());
+            assert_eq!(mac.verify(b"key", &[b"message"], &tag), Ok(()), "{name} {id}");
+            for len in [16, 17, 24, 31] {
+                assert_eq!(
+                    mac.verify(b"key", &[b"message"], &tag[..len]),
+                    Err(Error::AuthenticationFailed),
+                    "{name} {id}: a {len}-byte truncated tag was accepted by verify"
+                );
+            }
+            let mut longer = tag.clone();
+            longer.push(0);
+            assert_eq!(mac.verify(b"key", &[b"message"], &longer), Err(Error::AuthenticationFailed));
+            assert_eq!(mac.verify(b"key", &[b"message"], &[]), Err(Error::AuthenticationFailed));
+            // Truncation is explicit: verify_truncated with a floor of at least 16 bytes.
+            assert_eq!(mac.verify_truncated(b"key", &[b"message"], &tag[..16], 16), Ok(()), "{name} {id}");
+            assert_eq!(mac.verify_truncated(b"key", &[b"message"], &tag, 16), Ok(()));
+            assert_eq!(mac.verify_truncated(b"key", &[b"message"], &tag[..24], 24), Ok(()));
+            assert_eq!(mac.verify_truncated(b"key", &[b"message"], &tag[..16], 24), Err(Error::AuthenticationFailed));
+            assert_eq!(mac.verify_truncated(b"key", &[b"message"], &tag[..15], 16), Err(Error::AuthenticationFailed));
+            assert_eq!(mac.verify_truncated(b"key", &[b"message"], &longer, 16), Err(Error::AuthenticationFailed));
+            let mut wrong = tag[..16].to_vec();
+            wrong[15] ^= 1;
+            assert_eq!(mac.verify_truncated(b"key", &[b"message"], &wrong, 16), Err(Error::AuthenticationFailed));
+            for floor in [0, 8, 15, 33] {
+                assert!(matches!(
+                    mac.verify_truncated(b"key", &[b"message"], &tag[..16], floor),
+                    Err(Error::InvalidInput(_))
+                ));
+            }
+        }
     }
 }

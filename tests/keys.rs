@@ -479,3 +479,168 @@ fn a_writer_killed_mid_write_never_loses_the_last_good_keyset() {
     eprintln!("crash test: {kills} kills, {confirmed} revisions, every one intact");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The characters tried at every position: the whole Bech32 alphabet, the characters Bech32 leaves out
+/// (`1`, `b`, `i`, `o`), an uppercase letter and punctuation of the legacy form.
+const EDIT_CHARS: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l1bioQ-_:=";
+
+#[test]
+fn public_key_text_refuses_every_single_character_edit() {
+    let p = default_provider();
+    let keys = [
+        KeyAlgorithm::Kem(KemId::X_WING),
+        KeyAlgorithm::Kem(KemId::ML_KEM_768),
+        KeyAlgorithm::Signature(SignatureId::ML_DSA_65),
+    ];
+    for alg in keys {
+        let pk = alg.generate(&p, &mut OsRng).unwrap().public_key();
+        let text = public::encode(&pk).unwrap();
+        assert_eq!(public::decode(&text, &p).unwrap(), pk);
+        let chars: Vec<char> = text.chars().collect();
+        let (mut tried, mut accepted) = (0usize, Vec::new());
+        for i in 0..chars.len() {
+            for c in EDIT_CHARS.chars().filter(|&c| c != chars[i]) {
+                let mut edited = chars.clone();
+                edited[i] = c;
+                let edited: String = edited.into_iter().collect();
+                tried += 1;
+                if public::decode(&edited, &p).is_ok() {
+                    accepted.push((i, c));
+                }
+            }
+        }
+        let expected = chars.iter().map(|&o| EDIT_CHARS.chars().filter(|&c| c != o).count()).sum::<usize>();
+        assert_eq!(tried, expected);
+        assert!(tried > 40_000, "{alg}: only {tried} edits");
+        assert!(
+            accepted.is_empty(),
+            "{alg}: {} of {tried} substitutions accepted, e.g. {:?}",
+            accepted.len(),
+            &accepted[..accepted.len().min(5)]
+        );
+        // Deletions and insertions at a sample of positions (the first and last 40 and every 37th).
+        let sample: Vec<usize> = (0..chars.len()).filter(|&i| i < 40 || i + 40 >= chars.len() || i % 37 == 0).collect();
+        let (mut tried, mut accepted) = (0usize, 0usize);
+        for &i in &sample {
+            let mut deleted = chars.clone();
+            deleted.remove(i);
+            tried += 1;
+            accepted += usize::from(public::decode(&deleted.into_iter().collect::<String>(), &p).is_ok());
+            for c in EDIT_CHARS.chars() {
+                let mut inserted = chars.clone();
+                inserted.insert(i, c);
+                tried += 1;
+                accepted += usize::from(public::decode(&inserted.into_iter().collect::<String>(), &p).is_ok());
+            }
+        }
+        assert_eq!(accepted, 0, "{alg}: {accepted} of {tried} deletions/insertions accepted");
+        // Uppercase (all or part) and case-mixed forms are refused too.
+        assert!(public::decode(&text.to_uppercase(), &p).is_err(), "{alg}: uppercase accepted");
+    }
+}
+
+const FLOW_ROLE: &str = "QRES_KEYSET_FLOW_ROLE";
+const FLOW_DIR: &str = "QRES_KEYSET_FLOW_DIR";
+const FLOW_TEST: &str = "a_keyset_published_as_public_text_opens_what_outside_senders_seal";
+
+fn flow_store(dir: &std::path::Path) -> FileKeyStore {
+    FileKeyStore::open(dir.join("store"), AesKeyWrapper::new(&[9; 32]).unwrap(), default_provider()).unwrap()
+}
+
+/// Runs this test binary again as `role` (a separate process) and checks it passed.
+fn flow_step(role: &str, dir: &std::path::Path) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", FLOW_TEST, "--nocapture", "--test-threads=1"])
+        .env(FLOW_ROLE, role)
+        .env(FLOW_DIR, dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(&format!("role {role} done")) && stdout.contains("1 passed"),
+        "role {role} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One process creates a keyset in a file store and publishes its primary's public-key text; another
+/// (a sender who knows only that text) seals to it; a third opens with the keyset, also after rotations,
+/// and a disabled or destroyed version is named as such.
+#[test]
+fn a_keyset_published_as_public_text_opens_what_outside_senders_seal() {
+    let p = default_provider();
+    let Some(role) = std::env::var_os(FLOW_ROLE) else {
+        let dir = temp_dir("text-flow");
+        for role in ["owner-create", "sender-1", "owner-open-rotate", "sender-2", "owner-open-all"] {
+            flow_step(role, &dir);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        return;
+    };
+    let role = role.into_string().unwrap();
+    let dir = PathBuf::from(std::env::var_os(FLOW_DIR).unwrap());
+    let store = flow_store(&dir);
+    let seal_to_text = |name: &str, message: &[u8]| {
+        let text = std::fs::read_to_string(dir.join("owner.pub")).unwrap();
+        let pk = public::decode(&text, &p).unwrap();
+        let recipient = envelope::Recipient::from(pk.as_kem().unwrap().clone());
+        let sealed = envelope::seal(&[recipient], message, &SealOptions::default(), &mut OsRng).unwrap();
+        std::fs::write(dir.join(name), sealed).unwrap();
+    };
+    let open = |keyset: &Keyset, name: &str| {
+        envelope::open(&std::fs::read(dir.join(name)).unwrap(), keyset, &OpenOptions::default())
+    };
+    match role.as_str() {
+        "owner-create" => {
+            let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+            store.put("inbox", &ks, &mut OsRng).unwrap();
+            std::fs::write(dir.join("owner.pub"), public::encode(&ks.primary().public_key()).unwrap()).unwrap();
+        }
+        "sender-1" => seal_to_text("m1.qres", b"first message"),
+        "owner-open-rotate" => {
+            let ks = store.get("inbox").unwrap().keyset;
+            assert_eq!(open(&ks, "m1.qres").unwrap().plaintext, b"first message");
+            assert_eq!(store.rotate("inbox", &p, &mut OsRng).unwrap(), (2, 2));
+        }
+        // A sender who never heard of the rotation still uses the old text.
+        "sender-2" => seal_to_text("m2.qres", b"second message"),
+        "owner-open-all" => {
+            let mut ks = store.get("inbox").unwrap().keyset;
+            assert_eq!(ks.primary_version(), 2);
+            assert_eq!(open(&ks, "m1.qres").unwrap().plaintext, b"first message");
+            assert_eq!(open(&ks, "m2.qres").unwrap().plaintext, b"second message");
+            store.rotate("inbox", &p, &mut OsRng).unwrap();
+            let mut ks3 = store.get("inbox").unwrap().keyset;
+            assert_eq!(open(&ks3, "m2.qres").unwrap().plaintext, b"second message");
+            let id1 = ks.info()[0].key_id;
+            ks.disable(1).unwrap();
+            assert_eq!(open(&ks, "m1.qres").unwrap_err(), Error::KeyDisabled { key_id: id1, version: 1 });
+            ks3.destroy(1).unwrap();
+            assert_eq!(open(&ks3, "m1.qres").unwrap_err(), Error::KeyDestroyed { key_id: id1, version: 1 });
+            // Another keyset's key id does not match.
+            let other = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+            assert!(matches!(open(&other, "m1.qres"), Err(Error::NoMatchingKey { .. })));
+        }
+        other => panic!("unknown role {other}"),
+    }
+    println!("role {role} done");
+}
+
+#[test]
+fn refusing_to_overwrite_a_file_is_already_exists() {
+    use qres::keys::atomic::{Overwrite, write_atomic};
+    let dir = temp_dir("atomic-exists");
+    let path = dir.join("alice.key");
+    write_atomic(&path, b"first", Overwrite::Refuse).unwrap();
+    let e = write_atomic(&path, b"second", Overwrite::Refuse).unwrap_err();
+    assert!(matches!(&e, Error::AlreadyExists { name, .. } if name.ends_with("alice.key")), "{e:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"first");
+    // No temporary file is left behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // private::write_file refuses to replace a key file the same way.
+    let p = default_provider();
+    let key = KeyAlgorithm::Kem(KemId::ML_KEM_512).generate(&p, &mut OsRng).unwrap();
+    let e = private::write_file_unprotected(&path, &key).unwrap_err();
+    assert!(matches!(e, Error::AlreadyExists { .. }), "{e:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -15,7 +15,7 @@ use qres::keys::wrap::{self, KeyWrapper};
 use qres::keys::{FileKeyStore, KeyAlgorithm, KeyStore, Keyset};
 use qres::pkcs11::{Pkcs11Config, Pkcs11Token};
 use qres::rng::{CtrDrbg, DrbgConfig, SeedPolicy};
-use qres::{Error, KemId, OsRng, default_provider};
+use qres::{AeadId, Error, KemId, OsRng, default_provider};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -23,6 +23,9 @@ const CHILD: &str = "QRES_SOFTHSM_CHILD";
 const TOKEN: &str = "qres-test";
 const OTHER_TOKEN: &str = "qres-other";
 const PIN: &[u8] = b"1234-user-pin";
+/// An AES-256 key imported into the token (so extractable) under a qres-like 16-byte `CKA_ID`.
+const PLANTED_KEY: [u8; 32] = [0xa7; 32];
+const PLANTED_ID: [u8; 16] = *b"planted-key-id16";
 
 fn module() -> Option<PathBuf> {
     let candidates = [
@@ -46,6 +49,22 @@ fn init_token(conf: &Path, label: &str) {
         .output()
         .expect("running softhsm2-util");
     assert!(out.status.success(), "softhsm2-util: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Imports the AES key `value` into the test token with `softhsm2-util --import` (so it is extractable).
+fn import_aes_key(conf: &Path, dir: &Path, value: &[u8], label: &str, id_hex: &str) {
+    let raw = dir.join(format!("{label}.key"));
+    std::fs::write(&raw, value).unwrap();
+    let out = Command::new("softhsm2-util")
+        .args(["--import"])
+        .arg(&raw)
+        .args(["--aes", "--token", TOKEN, "--label", label, "--id", id_hex, "--pin"])
+        .arg(std::str::from_utf8(PIN).unwrap())
+        .env("SOFTHSM2_CONF", conf)
+        .output()
+        .expect("running softhsm2-util --import");
+    assert!(out.status.success(), "softhsm2-util --import: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_file(&raw).unwrap();
 }
 
 #[test]
@@ -77,18 +96,10 @@ fn softhsm_suite() {
     init_token(&conf, OTHER_TOKEN);
     // An AES key imported from outside (so extractable, and with a foreign id) under a label qres might
     // be asked to use: `Pkcs11Wrapper::find` must refuse it.
-    let raw = dir.join("imported.key");
-    std::fs::write(&raw, [0x5au8; 32]).unwrap();
-    let out = Command::new("softhsm2-util")
-        .args(["--import"])
-        .arg(&raw)
-        .args(["--aes", "--token", TOKEN, "--label", "imported-kek", "--id", "0102", "--pin"])
-        .arg(std::str::from_utf8(PIN).unwrap())
-        .env("SOFTHSM2_CONF", &conf)
-        .output()
-        .expect("running softhsm2-util --import");
-    assert!(out.status.success(), "softhsm2-util --import: {}", String::from_utf8_lossy(&out.stderr));
-    std::fs::remove_file(&raw).unwrap();
+    import_aes_key(&conf, &dir, &[0x5a; 32], "imported-kek", "0102");
+    // The same kind of extractable key, but with a 16-byte CKA_ID like the ones qres gives its keys: a
+    // wrapped key naming that id must not be opened with it.
+    import_aes_key(&conf, &dir, &PLANTED_KEY, "planted-kek", &hex::encode(PLANTED_ID));
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--test-threads=1"])
         .env(CHILD, "1")
@@ -106,7 +117,7 @@ fn softhsm_suite() {
             l.strip_prefix("test result: ok. ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok())
         })
         .unwrap_or(0);
-    assert_eq!(passed, 7, "every PKCS#11 test must have run against SoftHSM");
+    assert_eq!(passed, 8, "every PKCS#11 test must have run against SoftHSM");
 }
 
 fn in_child() -> bool {
@@ -247,4 +258,29 @@ fn an_extractable_key_under_the_label_is_refused() {
     // find_or_generate does not paper over it by making a second key under the same label.
     assert!(Pkcs11Wrapper::find_or_generate(token.clone(), "imported-kek").is_err());
     assert!(matches!(Pkcs11Wrapper::generate(token, "imported-kek"), Err(Error::InvalidInput(_))));
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn unwrapping_refuses_an_unvetted_key_found_by_id() {
+    in_child();
+    let token = Pkcs11Token::open(&config(TOKEN)).unwrap();
+    let wrapper = Pkcs11Wrapper::find_or_generate(token, "qres-vetting").unwrap();
+    // A wrapped key in qres' format that names the planted key's id, sealed with the planted key's
+    // (known) value: the token would decrypt it, so only vetting the key found by id refuses it.
+    let context = b"keyset context";
+    let nonce = [0x11u8; 12];
+    let aead = default_provider().aead(AeadId::AES_256_GCM).unwrap().new_key(&PLANTED_KEY).unwrap();
+    let mut blob = vec![1u8];
+    blob.extend_from_slice(&PLANTED_ID);
+    blob.extend_from_slice(&nonce);
+    blob.extend_from_slice(&aead.seal(&nonce, context, &[0x42; 32]).unwrap());
+    let e = wrapper.unwrap_key(&blob, context).map(|k| k.as_bytes().to_vec()).unwrap_err();
+    assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("extractable"), "{e}");
+    // The wrapper's own key still works, and an id no key carries is the usual opaque failure.
+    let good = wrapper.wrap_key(&[7u8; 32], context, &mut OsRng).unwrap();
+    assert_eq!(wrapper.unwrap_key(&good, context).unwrap().as_bytes(), &[7u8; 32]);
+    let mut unknown = good.clone();
+    unknown[1..17].copy_from_slice(b"no-such-key-id!!");
+    assert_eq!(wrapper.unwrap_key(&unknown, context).unwrap_err(), Error::AuthenticationFailed);
 }

@@ -186,6 +186,11 @@ proptest! {
             t[pos % tag.len()] ^= 1 << bit;
             prop_assert_eq!(mac.verify(&key, &[&msg], &t), Err(Error::AuthenticationFailed));
             prop_assert_eq!(mac.verify(&key, &[&msg], &tag[..15]), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(mac.verify(&key, &[&msg], &tag[..16]), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(mac.verify_truncated(&key, &[&msg], &tag[..16], 16), Ok(()));
+            // A truncation that keeps the flipped bit fails too.
+            let kept = (pos % tag.len() + 1).max(16);
+            prop_assert_eq!(mac.verify_truncated(&key, &[&msg], &t[..kept], 16), Err(Error::AuthenticationFailed));
             let mut k2 = key.clone();
             k2.push(0xff);
             prop_assert_eq!(mac.verify(&k2, &[&msg], &tag), Err(Error::AuthenticationFailed));

@@ -27,7 +27,7 @@ pub const TEMP_PREFIX: &str = ".qres-tmp-";
 /// What to do when the target exists.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Overwrite {
-    /// Fail with an I/O error ("already exists") and leave the existing file as it is.
+    /// Fail with [`Error::AlreadyExists`] (naming the path) and leave the existing file as it is.
     Refuse,
     /// Replace the existing file atomically.
     Replace,
@@ -74,7 +74,12 @@ fn publish(temp: &Path, path: &Path, overwrite: Overwrite) -> Result<()> {
         Overwrite::Replace => std::fs::rename(temp, path).map_err(|e| Error::io("renaming into place", &e)),
         Overwrite::Refuse => {
             // A hard link fails if the target exists, atomically; the temporary name is removed after.
-            std::fs::hard_link(temp, path).map_err(|e| Error::io("linking into place", &e))?;
+            std::fs::hard_link(temp, path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    Error::AlreadyExists { what: "file", name: path.display().to_string() }
+                }
+                _ => Error::io("linking into place", &e),
+            })?;
             std::fs::remove_file(temp).map_err(|e| Error::io("removing a temporary file", &e))
         }
     }
@@ -133,7 +138,7 @@ mod tests {
         let p = d.join("k");
         write_atomic(&p, b"one", Overwrite::Refuse).unwrap();
         let e = write_atomic(&p, b"two", Overwrite::Refuse).unwrap_err();
-        assert!(matches!(e, Error::Io { .. }), "{e}");
+        assert!(matches!(&e, Error::AlreadyExists { what: "file", name } if *name == p.display().to_string()), "{e}");
         assert_eq!(std::fs::read(&p).unwrap(), b"one");
         write_atomic(&p, b"two", Overwrite::Replace).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");

@@ -10,6 +10,18 @@
 //!
 //! A keyset holds keys of one kind: KEM keys (for opening envelopes) or signing keys.
 //!
+//! # Outside senders
+//!
+//! Senders outside the application address a keyset through its public-key text: publish
+//! [`public::encode`](crate::keys::public::encode)`(&keyset.primary().public_key())`. A sender builds a
+//! [`Recipient`] from the parsed key with `Recipient::from`, which records key version 0, meaning "by
+//! key id": the keyset opens such a stanza with the version whose key id matches (key ids are
+//! fingerprints of the public key, so at most one version matches), as long as that version is enabled.
+//! After a rotation, data sealed to the old text keeps opening until that version is disabled or
+//! destroyed (then opening says so); publish the new primary's text for new data.
+//! [`recipient`](Keyset::recipient) instead records the primary's version, for senders inside the
+//! application.
+//!
 //! ```
 //! use qres::envelope::{self, OpenOptions, SealOptions};
 //! use qres::keys::{KeyAlgorithm, Keyset};
@@ -192,11 +204,15 @@ impl Keyset {
         self.add(key, true)
     }
 
-    /// Adds `key` (which must have a seed and be of the keyset's kind) as a new version, primary if asked.
+    /// Adds `key` (which must have a seed, be of the keyset's kind and not be in the keyset already) as a
+    /// new version, primary if asked.
     pub fn add(&mut self, key: SecretKey, make_primary: bool) -> Result<u32> {
         key.seed()?;
         if key.algorithm().kind_byte() != self.entries[0].algorithm.kind_byte() {
             return Err(Error::KeysetState("a keyset holds keys of one kind (KEM or signature)"));
+        }
+        if self.entries.iter().any(|e| e.key_id == key.key_id()) {
+            return Err(Error::KeysetState("the keyset holds this key already (as another version)"));
         }
         if self.entries.len() >= MAX_VERSIONS {
             return Err(Error::KeysetState("the keyset holds the maximum number of versions"));
@@ -423,28 +439,41 @@ impl fmt::Debug for Keyset {
     }
 }
 
+impl Keyset {
+    /// The versions a stanza addressed to (`key_id`, `key_version`) is for: the exact version, or for
+    /// version 0 ("by key id", what [`Recipient::from`] a bare public key writes) the version with that
+    /// id. Key ids are fingerprints of the public key and [`add`](Self::add) refuses a key the keyset
+    /// holds already, so at most one version matches.
+    fn entries_for(&self, key_id: KeyId, key_version: u32) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| e.key_id == key_id && (key_version == 0 || e.version == key_version))
+    }
+}
+
 impl KeyLookup for Keyset {
-    /// Enabled KEM keys match their id and version exactly.
+    /// Enabled KEM keys match their id and version exactly; a stanza of version 0 (sealed to the public
+    /// key alone, e.g. from its [public-key text](crate::keys::public)) matches the version with its id.
     fn lookup(&self, key_id: &KeyId, key_version: u32) -> Option<&KemSecretKey> {
-        self.entries
-            .iter()
-            .find(|e| e.version == key_version && e.key_id == *key_id && e.status == KeyStatus::Enabled)
-            .and_then(|e| match &e.key {
-                Some(SecretKey::Kem(k)) => Some(k),
-                _ => None,
-            })
+        self.entries_for(*key_id, key_version).filter(|e| e.status == KeyStatus::Enabled).find_map(|e| match &e.key {
+            Some(SecretKey::Kem(k)) => Some(k),
+            _ => None,
+        })
     }
 
     fn available(&self) -> Vec<(KeyId, u32)> {
         self.entries.iter().filter(|e| e.status == KeyStatus::Enabled).map(|e| (e.key_id, e.version)).collect()
     }
 
+    /// A disabled or destroyed version named by the stanza, by version or (version 0) by key id; the
+    /// error names the keyset's version.
     fn unavailable(&self, key_id: &KeyId, key_version: u32) -> Option<Error> {
-        let e = self.entries.iter().find(|e| e.version == key_version && e.key_id == *key_id)?;
+        if self.lookup(key_id, key_version).is_some() {
+            return None;
+        }
+        let e = self.entries_for(*key_id, key_version).next()?;
         match e.status {
             KeyStatus::Enabled => None,
-            KeyStatus::Disabled => Some(Error::KeyDisabled { key_id: *key_id, version: key_version }),
-            KeyStatus::Destroyed => Some(Error::KeyDestroyed { key_id: *key_id, version: key_version }),
+            KeyStatus::Disabled => Some(Error::KeyDisabled { key_id: *key_id, version: e.version }),
+            KeyStatus::Destroyed => Some(Error::KeyDestroyed { key_id: *key_id, version: e.version }),
         }
     }
 }

@@ -6,7 +6,8 @@
 //! data, a 128-bit tag. The wrapped key is `0x01 || key id (16) || nonce (12) || ciphertext || tag`,
 //! where the key id is the wrapping key's random `CKA_ID`: unwrapping finds the key by it, so several
 //! wrapping keys (after a rotation, or two made by a first-deploy race) never make old keysets
-//! unreadable. Keys found by label are checked to be persistent, sensitive and never extractable.
+//! unreadable. Keys found by label, and keys found by `CKA_ID` when unwrapping, are checked to be
+//! persistent, sensitive, never extractable and 256 bits; any other key is refused with a typed error.
 //! Keysets sealed this way can live in any store (e.g. a [`FileKeyStore`](crate::keys::FileKeyStore)).
 //!
 //! ```no_run
@@ -67,8 +68,9 @@ impl Pkcs11Wrapper {
         ]
     }
 
-    /// Checks that `key` is a wrapping key qres can rely on and returns its `CKA_ID`.
-    fn vet(token: &Pkcs11Token, key: ObjectHandle, label: &str) -> Result<[u8; KEY_ID_LEN]> {
+    /// Checks that `key` is a wrapping key qres can rely on (sensitive, never extractable, 256 bits, a
+    /// 16-byte `CKA_ID`) and returns its `CKA_ID`. `which` names the key in the error ("labelled ...").
+    fn vet(token: &Pkcs11Token, key: ObjectHandle, which: &str) -> Result<[u8; KEY_ID_LEN]> {
         let attrs = token
             .session()
             .get_attributes(
@@ -100,7 +102,7 @@ impl Pkcs11Wrapper {
             (None, Some(id)) => Ok(id),
             (p, _) => Err(crate::pkcs11::unavailable(
                 &format!("token {:?}", token.label()),
-                format!("the key labelled {label:?} {}", p.unwrap_or("is unusable")),
+                format!("the key {which} {}", p.unwrap_or("is unusable")),
             )),
         }
     }
@@ -112,7 +114,7 @@ impl Pkcs11Wrapper {
             token.session().find_objects(&Self::template(key_label)).map_err(|e| token.error("C_FindObjects", e))?;
         match found.as_slice() {
             [key] => {
-                let key_id = Self::vet(&token, *key, key_label)?;
+                let key_id = Self::vet(&token, *key, &format!("labelled {key_label:?}"))?;
                 Ok(Self { key: *key, key_id, token, key_label: key_label.to_owned() })
             }
             [] => Err(Error::NotFound { what: "PKCS#11 wrapping key", name: key_label.to_owned() }),
@@ -189,7 +191,10 @@ impl Pkcs11Wrapper {
         Ok(info_of(&attrs))
     }
 
-    /// The AES key with qres key id `id` on the token (this wrapper's own, or an older one).
+    /// The AES key with qres key id `id` on the token (this wrapper's own, or an older one), checked like
+    /// a key found by label: a key with that `CKA_ID` that is extractable, was ever extractable, is not
+    /// sensitive or is not 256 bits (for example one imported by someone who can write to the token and
+    /// read a wrapped key's id) is refused with [`Error::KeyStoreUnavailable`] instead of being used.
     fn key_by_id(&self, id: &[u8]) -> Result<ObjectHandle> {
         if id == self.key_id {
             return Ok(self.key);
@@ -202,7 +207,13 @@ impl Pkcs11Wrapper {
         ];
         let found = self.token.session().find_objects(&template).map_err(|e| self.token.error("C_FindObjects", e))?;
         match found.as_slice() {
-            [key] => Ok(*key),
+            [key] => {
+                let which = format!("with CKA_ID {}", id.iter().map(|b| format!("{b:02x}")).collect::<String>());
+                match Self::vet(&self.token, *key, &which)? {
+                    vetted if vetted[..] == *id => Ok(*key),
+                    _ => Err(Error::AuthenticationFailed),
+                }
+            }
             // The key that wrapped this blob is not on this token (or the id was altered).
             _ => Err(Error::AuthenticationFailed),
         }

@@ -217,11 +217,12 @@ impl FileKeyStore {
         rng: &mut dyn DynCryptoRng,
     ) -> Result<u64> {
         let current = Self::revisions_in(dir)?.last().copied();
+        let conflict = || match latest {
+            None => Error::AlreadyExists { what: "keyset", name: name.to_owned() },
+            Some(_) => Error::ConcurrentModification(name.to_owned()),
+        };
         if latest != current {
-            return Err(match latest {
-                None => Error::AlreadyExists { what: "keyset", name: name.to_owned() },
-                Some(_) => Error::ConcurrentModification(name.to_owned()),
-            });
+            return Err(conflict());
         }
         let revision = current.unwrap_or(0).checked_add(1).ok_or(Error::KeysetState("revision numbers exhausted"))?;
         let plain = keyset.encode();
@@ -233,7 +234,11 @@ impl FileKeyStore {
             return Err(Error::Backend("a sealed keyset did not read back as written"));
         }
         create_private_dir(dir)?;
-        write_atomic(&Self::revision_path(dir, revision), &sealed, Overwrite::Refuse)?;
+        // The revision file exists only if a writer bypassed the lock: the same conflict as above.
+        write_atomic(&Self::revision_path(dir, revision), &sealed, Overwrite::Refuse).map_err(|e| match e {
+            Error::AlreadyExists { .. } => conflict(),
+            e => e,
+        })?;
         if let Err(e) = sync_dir(&self.root) {
             // The revision is published; only its durability across a power loss is in doubt.
             tracing::warn!(target: "qres::keystore", store = "file", name, revision, error = %e, "directory fsync failed");
