@@ -18,9 +18,13 @@
 //! 3. **Conditioning.** `SHA3-256("qres chaotic seed v1" || be64(N) || samples)`.
 //! 4. **Use once.** The digest is a [`ChaoticSeed`]: not `Clone`, not `Copy`, not serializable, its bytes
 //!    not readable. It is consumed by move when it is handed to a [`SeedPolicy`](crate::rng::SeedPolicy),
-//!    which feeds it into the DRBG's instantiation and then zeroizes it; every later output comes from the
-//!    DRBG. An optional persistent [ledger](ChaoticExtractor::with_ledger) of input digests refuses the
-//!    same raw data a second time, across processes.
+//!    which mixes it into the DRBG's instantiation as *additional* input and then zeroizes it; every later
+//!    output comes from the DRBG. A seed never counts toward the seeding requirement: a healthy regular
+//!    source must meet it on its own (the data may be public — anyone can download the same NOAA file).
+//! 5. **Refuse the same input twice.** Every extractor in the process shares one record of the inputs
+//!    used, keyed on [`RawSamples::input_digest`] — a digest of the samples *after* quantization, so a
+//!    re-fetched file with identical readings is the same input. An optional persistent
+//!    [ledger](ChaoticExtractor::with_ledger) of the same digests refuses it across processes too.
 //!
 //! ```
 //! use qres::rng::chaotic::{ChaoticExtractor, RawSamples};
@@ -61,6 +65,7 @@ use sha3::{Digest, Sha3_256};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 
 /// Assessed input entropy the conditioning function needs for one full-entropy 256-bit output.
 pub const REQUIRED_INPUT_BITS: f64 = 320.0;
@@ -231,7 +236,10 @@ impl RawSamples {
         self.samples.is_empty()
     }
 
-    fn ledger_digest(&self) -> [u8; 32] {
+    /// The digest by which used inputs are recorded (in the process and in ledgers):
+    /// `SHA3-256("qres chaotic ledger v1" || be64(N) || samples)`, over the samples after quantization and
+    /// differencing. It is domain-separated from the seed and reveals nothing about it.
+    pub fn input_digest(&self) -> [u8; 32] {
         let mut h = Sha3_256::new();
         h.update(b"qres chaotic ledger v1");
         h.update((self.samples.len() as u64).to_be_bytes());
@@ -283,31 +291,80 @@ impl core::fmt::Debug for ChaoticSeed {
     }
 }
 
-/// Turns raw samples into [`ChaoticSeed`]s, refusing inputs it has seen before.
+/// Digests of every input turned into a seed by any extractor in this process (and of those read from
+/// ledgers).
+static USED: LazyLock<Mutex<HashSet<[u8; 32]>>> = LazyLock::new(Mutex::default);
+
+fn used() -> MutexGuard<'static, HashSet<[u8; 32]>> {
+    // The set stays consistent even if a holder panicked: every critical section is a single insert or
+    // remove.
+    USED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An input digest reserved in [`USED`] while its extraction runs; released unless committed.
+struct Reservation {
+    digest: [u8; 32],
+    committed: bool,
+}
+
+impl Reservation {
+    /// Reserves `digest`, or refuses an input already used (or being used) in this process.
+    fn take(digest: [u8; 32]) -> Result<Self> {
+        if !used().insert(digest) {
+            return Err(Error::AlreadyUsed("these raw samples were already turned into a seed"));
+        }
+        Ok(Self { digest, committed: false })
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if !self.committed {
+            used().remove(&self.digest);
+        }
+    }
+}
+
+/// Checks that `h` bits per sample over `have` samples reach [`REQUIRED_INPUT_BITS`] and returns the
+/// assessed bits. Written so that a NaN estimate is refused, never credited.
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // deliberate: `NaN < x` is false, `!(NaN >= x)` is true
+fn check_credit(h: f64, have: usize) -> Result<f64> {
+    let assessed_bits = h * have as f64;
+    if !(assessed_bits >= REQUIRED_INPUT_BITS) {
+        let more_needed =
+            if h > 0.0 { ((REQUIRED_INPUT_BITS / h).ceil() as usize).saturating_sub(have).max(1) } else { usize::MAX };
+        return Err(Error::InsufficientData { what: "chaotic seed", have, more_needed });
+    }
+    Ok(assessed_bits)
+}
+
+/// Turns raw samples into [`ChaoticSeed`]s, refusing inputs that any extractor in this process (or, with a
+/// ledger, any earlier process) has used before.
 #[derive(Debug, Default)]
 pub struct ChaoticExtractor {
-    seen: HashSet<[u8; 32]>,
     ledger: Option<PathBuf>,
     external_assessment: Option<f64>,
 }
 
 impl ChaoticExtractor {
-    /// An extractor with an in-memory record of the inputs it has used.
+    /// An extractor sharing the process-wide record of the inputs used.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Also records input digests in the file at `path` (created with mode 0600 if absent; one hex digest
     /// per line, appended and fsynced before a seed is returned), so the same raw data is refused across
-    /// restarts.
+    /// restarts. The digests already in the file join the process-wide record.
     pub fn with_ledger(mut self, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                for line in text.lines().filter(|l| !l.is_empty()) {
-                    let bytes = hex_digest(line).ok_or(Error::InvalidInput("corrupt chaotic-seed ledger line"))?;
-                    self.seen.insert(bytes);
-                }
+                let digests = text
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(|l| hex_digest(l).ok_or(Error::InvalidInput("corrupt chaotic-seed ledger line")))
+                    .collect::<Result<Vec<_>>>()?;
+                used().extend(digests);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io("reading the chaotic-seed ledger", &e)),
@@ -317,18 +374,19 @@ impl ChaoticExtractor {
     }
 
     /// Uses `bits_per_sample` when it is lower than qres's own SP 800-90B assessment (for example the result
-    /// of a full assessment of the source on a million samples).
-    pub fn with_assessed_entropy(mut self, bits_per_sample: f64) -> Self {
+    /// of a full assessment of the source on a million samples). It must be finite and in `[0, 8]`.
+    pub fn with_assessed_entropy(mut self, bits_per_sample: f64) -> Result<Self> {
+        if !(bits_per_sample.is_finite() && (0.0..=8.0).contains(&bits_per_sample)) {
+            return Err(Error::InvalidInput("assessed entropy must be a finite number of bits in [0, 8] per sample"));
+        }
         self.external_assessment = Some(bits_per_sample);
-        self
+        Ok(self)
     }
 
     /// Assesses, checks and conditions `raw` into a seed; records its digest.
     pub fn extract(&mut self, raw: RawSamples) -> Result<ChaoticSeed> {
-        let digest = raw.ledger_digest();
-        if self.seen.contains(&digest) {
-            return Err(Error::AlreadyUsed("these raw samples were already turned into a seed"));
-        }
+        // Reserved before the (slow) assessment so that two threads cannot both use the same input.
+        let mut reservation = Reservation::take(raw.input_digest())?;
         let assessed_prefix = &raw.samples[..raw.samples.len().min(MAX_ASSESSED_SAMPLES)];
         let mut h = match assess_non_iid(assessed_prefix, 8) {
             Ok(a) => a.min_entropy,
@@ -336,29 +394,22 @@ impl ChaoticExtractor {
             Err(_) => 0.0,
         };
         if let Some(external) = self.external_assessment {
-            h = h.min(external.max(0.0));
+            h = h.min(external);
         }
         let have = raw.samples.len();
-        let assessed_bits = h * have as f64;
-        if assessed_bits < REQUIRED_INPUT_BITS {
-            let more_needed = if h > 0.0 {
-                ((REQUIRED_INPUT_BITS / h).ceil() as usize).saturating_sub(have).max(1)
-            } else {
-                usize::MAX
-            };
-            return Err(Error::InsufficientData { what: "chaotic seed", have, more_needed });
-        }
+        let assessed_bits = check_credit(h, have)?;
         let mut hasher = Sha3_256::new();
         hasher.update(b"qres chaotic seed v1");
         hasher.update((have as u64).to_be_bytes());
         hasher.update(&raw.samples);
         let out: [u8; 32] = hasher.finalize().into();
-        self.record(digest)?;
+        self.record(&reservation.digest)?;
+        reservation.committed = true;
         tracing::info!(origin = %raw.origin, samples = have, assessed_bits, "chaotic seed extracted");
         Ok(ChaoticSeed { digest: SecretBytes::from(out), origin: raw.origin, assessed_bits })
     }
 
-    fn record(&mut self, digest: [u8; 32]) -> Result<()> {
+    fn record(&self, digest: &[u8; 32]) -> Result<()> {
         if let Some(path) = &self.ledger {
             let mut options = std::fs::OpenOptions::new();
             options.create(true).append(true);
@@ -369,7 +420,6 @@ impl ChaoticExtractor {
             file.write_all(line.as_bytes()).map_err(|e| Error::io("writing the chaotic-seed ledger", &e))?;
             file.sync_all().map_err(|e| Error::io("syncing the chaotic-seed ledger", &e))?;
         }
-        self.seen.insert(digest);
         Ok(())
     }
 }
@@ -421,6 +471,14 @@ mod tests {
                        {"flux":4,"energy":"b"},{"flux":130,"energy":"a"},{"flux":1,"energy":"b"}]"#;
         let raw = RawSamples::from_goes_json(json, Quantization::Scale(1.0), 2).unwrap();
         assert_eq!(raw.samples(), &[10, (-2i64) as u8]);
+    }
+
+    #[test]
+    fn nan_assessment_is_never_credited() {
+        assert!(matches!(check_credit(f64::NAN, 20_000), Err(Error::InsufficientData { more_needed: usize::MAX, .. })));
+        assert!(check_credit(-1.0, 20_000).is_err());
+        assert!(check_credit(0.016, 20_000).is_ok());
+        assert!(check_credit(0.015, 20_000).is_err());
     }
 
     #[test]

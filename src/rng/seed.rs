@@ -10,6 +10,11 @@
 //! * Sources that fail (errors or health-test failures) are skipped; if none delivers, seeding **fails
 //!   closed** with [`Error::InsufficientEntropy`], unless the caller configured an explicit fallback
 //!   source: using it emits a `tracing` warning and increments [`fallback_count`].
+//! * One-time inputs ([`ChaoticSeed`]s) **never count** toward the requirement: they are public or
+//!   reproducible data at worst (a NOAA file anyone can download, a deterministic map). They are mixed
+//!   into the entropy input only when a healthy regular source (or the explicit fallback) met the
+//!   requirement on its own, are reported apart ([`SeedReport::one_time_sources`],
+//!   [`SeedReport::one_time_bits`]), and are kept, not consumed, when seeding fails.
 //!
 //! ```
 //! use qres::rng::{CtrDrbg, DrbgConfig, OsEntropy, SeedPolicy};
@@ -24,6 +29,7 @@ use crate::rng::health::HealthStatus;
 use crate::rng::source::{EntropySource, Monitored, OsEntropy};
 use crate::secret::SecretBytes;
 use std::sync::atomic::{AtomicU64, Ordering};
+use zeroize::Zeroizing;
 
 /// Minimum assessed entropy for instantiation (bits).
 pub const INSTANTIATE_BITS: usize = 384;
@@ -62,15 +68,22 @@ pub struct SeedPolicy {
 
 /// Which sources contributed to one seed, and how much they were credited.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SeedReport {
-    /// Names of the sources that delivered.
+    /// Names of the regular sources (and the fallback, if used) that delivered.
     pub sources: Vec<String>,
     /// Sources that failed, with the reason.
     pub failures: Vec<(String, String)>,
-    /// Assessed bits credited: the largest single contribution (not the sum: sources may be correlated).
+    /// Assessed bits credited: the largest single contribution of a regular source or the fallback (not
+    /// the sum: sources may be correlated). One-time seeds are never included.
     pub assessed_bits: usize,
     /// Whether the fallback source was used.
     pub used_fallback: bool,
+    /// Origins of the one-time (chaotic) seeds mixed in as additional input.
+    pub one_time_sources: Vec<String>,
+    /// What the one-time seeds would be credited on their own ([`SEED_BITS`] each): reported for
+    /// information only, never counted toward the requirement.
+    pub one_time_bits: usize,
 }
 
 impl SeedPolicy {
@@ -96,8 +109,10 @@ impl SeedPolicy {
         Ok(self)
     }
 
-    /// Adds a one-time chaotic seed (credited [`SEED_BITS`]): it is consumed by the next seeding — normally
-    /// the DRBG's instantiation — and zeroized; later reseeds use the regular sources.
+    /// Adds a one-time chaotic seed as *additional* input: it is mixed into the next successful seeding —
+    /// normally the DRBG's instantiation — and zeroized; later reseeds use the regular sources. It never
+    /// counts toward the 384 / 256-bit requirement, which a healthy regular source (or the explicit
+    /// fallback) must meet on its own; a seeding that fails keeps the seed for the next attempt.
     pub fn with_chaotic_seed(mut self, seed: ChaoticSeed) -> Self {
         self.one_time.push(seed);
         self
@@ -137,12 +152,24 @@ impl SeedPolicy {
         self.gather(self.reseed_bits).map(|(bytes, _)| bytes)
     }
 
+    /// Number of one-time seeds not yet mixed into a seeding.
+    pub fn pending_one_time_seeds(&self) -> usize {
+        self.one_time.len()
+    }
+
     /// Reads every source for `bits` of assessed entropy each and concatenates what the healthy ones
-    /// delivered.
+    /// delivered, followed by the pending one-time seeds (which are consumed only when this succeeds).
     pub fn gather(&mut self, bits: usize) -> Result<(SecretBytes, SeedReport)> {
-        let mut report =
-            SeedReport { sources: Vec::new(), failures: Vec::new(), assessed_bits: 0, used_fallback: false };
-        // Sized up front so the buffer never reallocates (a reallocation would leave an unzeroized copy).
+        let mut report = SeedReport {
+            sources: Vec::new(),
+            failures: Vec::new(),
+            assessed_bits: 0,
+            used_fallback: false,
+            one_time_sources: Vec::new(),
+            one_time_bits: 0,
+        };
+        // Sized up front so the buffer never reallocates (a reallocation would leave an unzeroized copy),
+        // and zeroized on every path out, errors included.
         let capacity = self.one_time.len() * 32
             + self
                 .sources
@@ -150,31 +177,27 @@ impl SeedPolicy {
                 .chain(self.fallback.iter())
                 .map(|s| read_len(s.min_entropy_per_byte(), bits))
                 .sum::<usize>();
-        let mut out = Vec::with_capacity(capacity);
-        let mut one_time_bits = 0;
-        for seed in self.one_time.drain(..) {
-            report.sources.push(format!("chaotic seed ({})", seed.origin()));
-            out.extend_from_slice(seed.into_bytes().as_bytes());
-            one_time_bits += SEED_BITS;
-        }
-        report.assessed_bits = one_time_bits;
-        let mut regular = false;
+        let mut out = Zeroizing::new(Vec::with_capacity(capacity));
         for source in &mut self.sources {
             match read_for(source.as_mut(), bits) {
                 Ok(bytes) => {
                     out.extend_from_slice(bytes.as_bytes());
                     report.sources.push(source.name().to_owned());
-                    report.assessed_bits = report.assessed_bits.max(bits);
-                    regular = true;
+                    report.assessed_bits = bits;
                 }
                 Err(e) => report.failures.push((source.name().to_owned(), e.to_string())),
             }
         }
-        if !regular && one_time_bits < bits {
+        // Only regular sources count: one-time seeds cannot stand in for a failed source.
+        if report.assessed_bits < bits {
             let Some(fallback) = self.fallback.as_mut() else {
-                drop(SecretBytes::new(out)); // zeroized
-                tracing::error!(needed_bits = bits, failures = ?report.failures, "seeding failed closed: no healthy entropy source");
-                return Err(Error::InsufficientEntropy { needed_bits: bits, available_bits: one_time_bits });
+                tracing::error!(
+                    needed_bits = bits,
+                    failures = ?report.failures,
+                    one_time_seeds_kept = self.one_time.len(),
+                    "seeding failed closed: no healthy entropy source (one-time seeds do not count)"
+                );
+                return Err(Error::InsufficientEntropy { needed_bits: bits, available_bits: 0 });
             };
             let bytes = read_for(fallback.as_mut(), bits)?;
             FALLBACKS.fetch_add(1, Ordering::Relaxed);
@@ -189,7 +212,13 @@ impl SeedPolicy {
             report.assessed_bits = bits;
             report.used_fallback = true;
         }
-        Ok((SecretBytes::new(out), report))
+        // The requirement is met: the one-time seeds are mixed in as additional input, and gone.
+        for seed in self.one_time.drain(..) {
+            report.one_time_sources.push(seed.origin().to_owned());
+            report.one_time_bits += SEED_BITS;
+            out.extend_from_slice(seed.into_bytes().as_bytes());
+        }
+        Ok((SecretBytes::new(std::mem::take(&mut *out)), report))
     }
 }
 
