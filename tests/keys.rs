@@ -128,7 +128,10 @@ fn plaintext_key_files_need_an_explicit_opt_in() {
         }
     }
     let before = std::fs::read(&protected).unwrap();
-    assert!(matches!(private::write_file(&protected, &key, b"other", &policy(), &mut OsRng), Err(Error::Io { .. })));
+    assert!(matches!(
+        private::write_file(&protected, &key, b"other", &policy(), &mut OsRng),
+        Err(Error::AlreadyExists { what: "file", .. })
+    ));
     assert_eq!(std::fs::read(&protected).unwrap(), before);
     // An unprotected file whose seed was changed no longer matches its recorded key id.
     let text = std::fs::read_to_string(&path).unwrap();
