@@ -1,7 +1,8 @@
 //! Keys at rest: public keys as text, encrypted private key files, keysets with rotation, wrapping keys
 //! and key stores.
 //!
-//! * [`public`]: `qres-pub1:<kind>:<algorithm>:<base64url>` lines;
+//! * [`public`]: public keys as one checksummed line, `qrespk-<algorithm>1…` / `qresvk-<algorithm>1…`
+//!   (Bech32m; the legacy `qres-pub1:` form is still read);
 //! * [`private`]: private key files, AES-256-GCM under an Argon2id-derived key, armored;
 //! * [`Keyset`]: versions with a status and one primary, as in Tink;
 //! * [`wrap`]: wrapping keys (password, raw AES key, Vault/OpenBao transit, PKCS#11) and envelope
