@@ -173,3 +173,167 @@ fn fork_triggers_a_reseed() {
     assert_ne!(parent_out, child_out[..32], "parent and child produced the same bytes");
     assert_eq!(drbg.reseed_count(), 0, "the parent did not need to reseed");
 }
+
+/// Writes `pid - 1` to `ns_last_pid` so that the next fork gets `pid` (Linux, CAP_SYS_ADMIN).
+fn set_next_pid(pid: i32) -> std::io::Result<()> {
+    std::fs::write("/proc/sys/kernel/ns_last_pid", (pid - 1).to_string())
+}
+
+/// Double fork with pid reuse: child A instantiates a DRBG and forks C; A draws 32 bytes and exits; once
+/// A is reaped, C forces the next pid to be A's and forks D, which holds A's DRBG state *and* A's pid, so
+/// a pid check alone cannot see the fork. D must reseed rather than repeat A's output.
+#[test]
+fn fork_with_pid_reuse_triggers_a_reseed() {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    let ci = std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false);
+    let probe = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .map_err(|e| e.to_string())
+        .and_then(|s| std::fs::write("/proc/sys/kernel/ns_last_pid", s.trim()).map_err(|e| e.to_string()));
+    if let Err(e) = probe {
+        assert!(!ci, "CI=true but /proc/sys/kernel/ns_last_pid is not writable ({e}): cannot force pid reuse");
+        eprintln!("skipping: /proc/sys/kernel/ns_last_pid is not writable ({e}); run as root, or CI=true to fail");
+        return;
+    }
+    let (mut parent_end, mut child_end) = UnixStream::pair().unwrap();
+    // SAFETY: the children only use the DRBG, sockets and /proc, fork again and leave with `_exit`.
+    let a = unsafe { libc::fork() };
+    assert!(a >= 0, "fork failed");
+    if a == 0 {
+        drop(parent_end);
+        let mut drbg = CtrDrbg::from_os().unwrap();
+        let mut warmup = [0u8; 16];
+        drbg.try_fill_bytes(&mut warmup).unwrap();
+        // SAFETY: as above.
+        let c = unsafe { libc::fork() };
+        if c == 0 {
+            // C: wait until the parent has reaped A (it sends A's pid), then fork D with A's pid.
+            let mut go = [0u8; 4];
+            if child_end.read_exact(&mut go).is_err() {
+                unsafe { libc::_exit(3) };
+            }
+            let a_pid = i32::from_be_bytes(go);
+            for _ in 0..50 {
+                if set_next_pid(a_pid).is_err() {
+                    break;
+                }
+                // SAFETY: as above.
+                let d = unsafe { libc::fork() };
+                if d == 0 {
+                    // SAFETY: getpid has no preconditions.
+                    if unsafe { libc::getpid() } != a_pid {
+                        unsafe { libc::_exit(2) }; // another process took the pid: try again
+                    }
+                    let mut out = [0u8; 32];
+                    let ok = drbg.try_fill_bytes(&mut out).is_ok();
+                    let mut msg = vec![ok as u8];
+                    msg.extend_from_slice(&out);
+                    msg.extend_from_slice(&drbg.reseed_count().to_be_bytes());
+                    let _ = child_end.write_all(&msg);
+                    unsafe { libc::_exit(0) };
+                }
+                let mut status = 0;
+                // SAFETY: waits for the child just forked.
+                unsafe { libc::waitpid(d, &mut status, 0) };
+                if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+                    unsafe { libc::_exit(0) };
+                }
+            }
+            let _ = child_end.write_all(&[0xff]);
+            unsafe { libc::_exit(4) };
+        }
+        // A: the output a pid check would let D repeat.
+        let mut out = [0u8; 32];
+        drbg.try_fill_bytes(&mut out).unwrap();
+        let _ = child_end.write_all(&out);
+        unsafe { libc::_exit(0) };
+    }
+    drop(child_end);
+    let mut a_out = [0u8; 32];
+    parent_end.read_exact(&mut a_out).unwrap();
+    let mut status = 0;
+    // SAFETY: reaps A, freeing its pid for reuse.
+    unsafe { libc::waitpid(a, &mut status, 0) };
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child A failed: {status}");
+    parent_end.write_all(&a.to_be_bytes()).unwrap();
+    let mut d_msg = [0u8; 41];
+    parent_end.read_exact(&mut d_msg[..1]).unwrap();
+    assert_ne!(d_msg[0], 0xff, "could not give a grandchild A's pid {a} (other processes kept taking it)");
+    parent_end.read_exact(&mut d_msg[1..]).unwrap();
+    let reseeds = u64::from_be_bytes(d_msg[33..41].try_into().unwrap());
+    assert_eq!(d_msg[0], 1, "the pid-reusing grandchild's DRBG failed");
+    assert_ne!(d_msg[1..33], a_out, "the grandchild with A's pid repeated A's output");
+    assert_eq!(reseeds, 1, "the grandchild with A's pid did not reseed");
+}
+
+/// OS randomness behind an on/off switch shared with the test.
+struct Gated(Arc<std::sync::atomic::AtomicBool>);
+impl EntropySource for Gated {
+    fn name(&self) -> &str {
+        "gated"
+    }
+    fn min_entropy_per_byte(&self) -> f64 {
+        8.0
+    }
+    fn fill(&mut self, dest: &mut [u8]) -> qres::Result<()> {
+        if !self.0.load(Ordering::SeqCst) {
+            return Err(Error::EntropySource { source_name: "gated".into(), reason: "switched off".into() });
+        }
+        getrandom::fill(dest).map_err(|_| Error::RandomnessUnavailable)
+    }
+}
+
+/// In a fork child whose sources are down, the fork-triggered reseed fails, no output is produced, and
+/// the reseed stays pending until one succeeds.
+#[test]
+fn a_fork_reseed_stays_pending_until_a_reseed_succeeds() {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    let on = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let mut drbg =
+        CtrDrbg::new(SeedPolicy::new().with_source(Gated(on.clone())).unwrap(), DrbgConfig::default()).unwrap();
+    let (mut parent_end, mut child_end) = UnixStream::pair().unwrap();
+    // SAFETY: the child only uses the DRBG and a socket, then leaves with `_exit`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        on.store(false, Ordering::SeqCst);
+        let mut out = [0u8; 32];
+        let failed_closed = matches!(drbg.try_fill_bytes(&mut out), Err(Error::InsufficientEntropy { .. }));
+        let pending_after_failure = drbg.reseed_pending();
+        on.store(true, Ordering::SeqCst);
+        let ok = drbg.try_fill_bytes(&mut out).is_ok();
+        let report = [failed_closed, pending_after_failure, ok, !drbg.reseed_pending(), drbg.reseed_count() == 1];
+        let _ = child_end.write_all(&report.map(u8::from));
+        // SAFETY: terminates the child without running the parent's destructors or test harness.
+        unsafe { libc::_exit(0) };
+    }
+    drop(child_end);
+    let mut report = [0u8; 5];
+    parent_end.read_exact(&mut report).unwrap();
+    let mut status = 0;
+    // SAFETY: waits for the child we forked.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(report, [1; 5], "[failed closed, pending after the failure, then served, pending cleared, one reseed]");
+    assert!(!drbg.reseed_pending(), "the parent has nothing pending");
+}
+
+/// Cost of a 32-byte request (default configuration), for BENCHMARKS.md: the best and median of 7 rounds
+/// of 10^6 requests. `cargo test --test rng_drbg cost_of_a_32_byte_request -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement; run explicitly"]
+fn cost_of_a_32_byte_request() {
+    let mut drbg = CtrDrbg::from_os().unwrap();
+    let mut out = [0u8; 32];
+    let mut rounds: Vec<f64> = (0..7)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            for _ in 0..1_000_000 {
+                drbg.try_fill_bytes(&mut out).unwrap();
+            }
+            start.elapsed().as_secs_f64() * 1e3 // ns per request
+        })
+        .collect();
+    rounds.sort_by(f64::total_cmp);
+    println!("32 B request: best {:.1} ns, median {:.1} ns (7 rounds of 10^6)", rounds[0], rounds[3]);
+}

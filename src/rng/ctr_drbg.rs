@@ -3,8 +3,16 @@
 //! [`CtrDrbgCore`] is the deterministic mechanism — instantiate, reseed, generate — taking entropy as
 //! arguments; it is what the CAVP and ACVP vectors check. [`CtrDrbg`] is the generator applications
 //! use: it seeds itself through a [`SeedPolicy`], reseeds on schedule, on demand (prediction resistance)
-//! and after a `fork` (a change of process id), splits large requests into ≤ 64 KiB generates with the
-//! backtracking-protection update after each, and implements `rand_core`'s fallible RNG traits.
+//! and after a `fork`, splits large requests into ≤ 64 KiB generates with the backtracking-protection
+//! update after each, and implements `rand_core`'s fallible RNG traits.
+//!
+//! Fork detection has two signals: a fork *generation counter* that a `pthread_atfork` child handler
+//! increments (registered by the `forkguard` crate; Unix), and a change of process id. The pid alone
+//! misses pid reuse — a process whose parent has exited can fork a child that gets the parent's old pid
+//! and would then repeat the parent's output; the counter does not, and the pid still catches children
+//! created by a raw `clone` that bypasses the atfork handlers. Either signal sets a *reseed pending* flag
+//! that only a successful reseed clears, so a reseed that fails (every source down) is retried before the
+//! next output rather than forgotten.
 //! [`CtrDrbgRng`] is the infallible view for APIs that need `rand_core::CryptoRng`: it fails closed by
 //! panicking if reseeding ever fails.
 //!
@@ -316,6 +324,9 @@ pub struct CtrDrbg {
     config: DrbgConfig,
     seeded_at: Instant,
     pid: u32,
+    #[cfg(unix)]
+    fork_guard: forkguard::atfork::Guard,
+    reseed_pending: bool,
     reseeds: u64,
 }
 
@@ -330,10 +341,26 @@ impl CtrDrbg {
                 actual: config.reseed_interval as usize,
             });
         }
+        // Registered (once per process) before the state exists, so no fork can go unseen.
+        #[cfg(unix)]
+        let fork_guard = forkguard::atfork::Guard::try_new().map_err(|e| {
+            tracing::error!(error = %e, "CtrDrbg: cannot register its fork handler");
+            Error::RandomnessUnavailable
+        })?;
         let entropy = policy.gather_for_instantiate()?;
         let nonce = crate::rng::seed::unique_nonce();
         let core = CtrDrbgCore::instantiate(entropy.as_bytes(), &nonce, &config.personalization, true)?;
-        Ok(Self { core, policy, config, seeded_at: Instant::now(), pid: std::process::id(), reseeds: 0 })
+        Ok(Self {
+            core,
+            policy,
+            config,
+            seeded_at: Instant::now(),
+            pid: std::process::id(),
+            #[cfg(unix)]
+            fork_guard,
+            reseed_pending: false,
+            reseeds: 0,
+        })
     }
 
     /// Seeded from the operating system's RNG alone, with the default configuration.
@@ -341,14 +368,34 @@ impl CtrDrbg {
         Self::new(SeedPolicy::os(), DrbgConfig::default())
     }
 
-    /// Reseeds now with fresh entropy and optional additional input.
+    /// Reseeds now with fresh entropy and optional additional input. Success clears a pending
+    /// fork-triggered reseed.
     pub fn reseed(&mut self, additional: &[u8]) -> Result<()> {
+        self.check_fork();
         let entropy = self.policy.gather_for_reseed()?;
         self.core.reseed(entropy.as_bytes(), additional)?;
         self.seeded_at = Instant::now();
         self.pid = std::process::id();
+        self.reseed_pending = false;
         self.reseeds += 1;
         Ok(())
+    }
+
+    /// Whether a fork was detected and the reseed it requires has not succeeded yet.
+    pub fn reseed_pending(&self) -> bool {
+        self.reseed_pending
+    }
+
+    /// Sets the pending flag if this process is a fork child the state has not been reseeded in: the
+    /// atfork generation counter moved, or the pid changed. Only a successful reseed clears the flag.
+    fn check_fork(&mut self) {
+        #[cfg(unix)]
+        if self.fork_guard.detected_fork() {
+            self.reseed_pending = true;
+        }
+        if std::process::id() != self.pid {
+            self.reseed_pending = true;
+        }
     }
 
     /// How many times this generator has reseeded since instantiation.
@@ -364,6 +411,7 @@ impl CtrDrbg {
     /// Fills `dest`, mixing `additional` input into every internal generate.
     pub fn fill_with_additional(&mut self, dest: &mut [u8], additional: &[u8]) -> Result<()> {
         for chunk in dest.chunks_mut(MAX_BYTES_PER_REQUEST) {
+            self.check_fork();
             if self.reseed_due() {
                 // SP 800-90A §9.3.1 step 7: a reseed takes the additional input, which the generate then
                 // does not repeat.
@@ -377,9 +425,9 @@ impl CtrDrbg {
     }
 
     fn reseed_due(&self) -> bool {
-        self.config.prediction_resistance
+        self.reseed_pending
+            || self.config.prediction_resistance
             || self.core.reseed_counter() > self.config.reseed_interval
-            || std::process::id() != self.pid
             || self.config.reseed_after.is_some_and(|d| self.seeded_at.elapsed() >= d)
     }
 }
@@ -390,6 +438,7 @@ impl core::fmt::Debug for CtrDrbg {
             .field("core", &self.core)
             .field("config", &self.config)
             .field("reseeds", &self.reseeds)
+            .field("reseed_pending", &self.reseed_pending)
             .finish_non_exhaustive()
     }
 }

@@ -10,7 +10,7 @@
 //! * [`CtrDrbgCore`]: the deterministic mechanism, with and without derivation function (known-answer
 //!   tested against every AES-256 CAVP and ACVP case).
 //! * [`EntropySource`], [`Monitored`], [`OsEntropy`]: sources and their SP 800-90B health tests
-//!   ([`health`]).
+//!   ([`health`]; alpha = 2^-40, an intermittent alarm re-runs the start-up test, [`health_alarm_count`]).
 //! * [`SeedPolicy`]: SP 800-90C seeding from several sources, failing closed.
 //! * [`assess`]: the SP 800-90B non-IID min-entropy estimators.
 //! * [`chaotic`]: raw chaotic measurements (NOAA GOES X-ray flux, CSV, bytes) conditioned with SHA3-256
@@ -24,6 +24,6 @@ pub mod seed;
 pub mod source;
 
 pub use ctr_drbg::{CtrDrbg, CtrDrbgCore, CtrDrbgRng, DrbgConfig};
-pub use health::{HealthFailure, HealthStatus, HealthTest, HealthTests};
+pub use health::{HealthFailure, HealthStatus, HealthTest, HealthTests, health_alarm_count};
 pub use seed::{SeedPolicy, SeedReport, fallback_count};
 pub use source::{EntropySource, Monitored, OsEntropy};

@@ -4,7 +4,8 @@
 //! A source delivers raw bytes and *claims* a min-entropy per byte. Every source that feeds a
 //! [`SeedPolicy`](crate::rng::SeedPolicy) is wrapped in [`Monitored`], which runs the SP 800-90B
 //! start-up test and the continuous Repetition Count and Adaptive Proportion tests on everything the
-//! source produces and stops it at the first failure.
+//! source produces; an intermittent alarm discards the read and re-runs the start-up test, and a source
+//! that fails that retest (or alarms twice within 2^24 samples) is stopped ([`health`](crate::rng::health)).
 //!
 //! ```
 //! use qres::rng::{EntropySource, Monitored, OsEntropy, HealthStatus};
@@ -16,7 +17,8 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::rng::health::{HealthStatus, HealthTests, STARTUP_SAMPLES};
+use crate::rng::health::{HealthStatus, HealthTests, STARTUP_SAMPLES, health_alarm_count};
+use crate::secret::SecretBytes;
 use zeroize::Zeroize;
 
 /// A source of entropy.
@@ -57,8 +59,11 @@ impl<S: EntropySource + ?Sized> EntropySource for Box<S> {
 /// A source with SP 800-90B health tests on its raw output.
 ///
 /// Before the first delivery, [`STARTUP_SAMPLES`] samples are drawn, tested and discarded. Every byte
-/// delivered afterwards is tested too; on a failure the bytes of that read are zeroed, an error naming
-/// the test is returned, a `tracing` warning is emitted, and the source delivers nothing until
+/// delivered afterwards is tested too. On an intermittent alarm the read is zeroized and discarded, the
+/// alarm is counted and logged (`tracing` warning), the start-up test runs again on fresh samples and, if
+/// it passes, the read is filled again from fresh output: the caller sees nothing but the delay. If the
+/// retest fails, or a second alarm comes within [`RELATCH_WINDOW`](crate::rng::health::RELATCH_WINDOW)
+/// samples, the read is zeroed, an error naming the test is returned, and the source delivers nothing until
 /// [`reset`](Self::reset).
 pub struct Monitored<S> {
     source: S,
@@ -77,6 +82,11 @@ impl<S: EntropySource> Monitored<S> {
         &self.tests
     }
 
+    /// Health-test alarms this source has raised (recovered or not).
+    pub fn alarms(&self) -> u64 {
+        self.tests.alarms()
+    }
+
     /// Clears a failure; the next read repeats the start-up test.
     pub fn reset(&mut self) {
         tracing::info!(source = self.source.name(), "entropy source health reset");
@@ -93,16 +103,16 @@ impl<S: EntropySource> Monitored<S> {
         Error::EntropySource { source_name: self.source.name().to_owned(), reason }
     }
 
-    fn startup(&mut self) -> Result<()> {
-        let mut samples = vec![0u8; STARTUP_SAMPLES];
-        self.source.fill(&mut samples)?;
-        let outcome = self.tests.feed(&samples);
-        samples.zeroize();
-        match outcome {
+    /// Runs the start-up test (at first use, or as the retest after an alarm: `retest`).
+    fn startup(&mut self, retest: bool) -> Result<()> {
+        let mut samples = SecretBytes::zeroed(STARTUP_SAMPLES);
+        self.source.fill(samples.as_mut_bytes())?;
+        match self.tests.feed(samples.as_bytes()) {
             Ok(()) => {
                 self.tests.startup_passed();
                 Ok(())
             }
+            Err(f) if retest => Err(self.failed(format!("start-up retest after an intermittent alarm failed: {f}"))),
             Err(f) => Err(self.failed(format!("start-up test failed: {f}"))),
         }
     }
@@ -125,17 +135,30 @@ impl<S: EntropySource> EntropySource for Monitored<S> {
             });
         }
         if self.tests.needs_startup() {
-            self.startup()?;
+            self.startup(false)?;
         }
-        if let Err(e) = self.source.fill(dest) {
+        // Each pass either returns or follows an alarm whose retest passed; a second alarm within the
+        // relatch window latches, so this ends.
+        loop {
+            if let Err(e) = self.source.fill(dest) {
+                dest.zeroize();
+                return Err(e);
+            }
+            let Err(f) = self.tests.feed(dest) else { return Ok(()) };
             dest.zeroize();
-            return Err(e);
+            if self.tests.is_failed() {
+                return Err(self.failed(format!("{f} (a second alarm within the relatch window)")));
+            }
+            tracing::warn!(
+                source = self.source.name(),
+                alarm = %f,
+                source_alarms = self.tests.alarms(),
+                total_alarms = health_alarm_count(),
+                "intermittent health-test alarm: read discarded, re-running the start-up test"
+            );
+            self.startup(true)?;
+            tracing::info!(source = self.source.name(), "start-up retest passed; entropy source recovered");
         }
-        if let Err(f) = self.tests.feed(dest) {
-            dest.zeroize();
-            return Err(self.failed(f.to_string()));
-        }
-        Ok(())
     }
 
     fn health(&self) -> HealthStatus {
@@ -208,9 +231,9 @@ mod tests {
 
     #[test]
     fn failure_mid_stream_zeroes_the_read() {
-        // Healthy-looking counter at first, then stuck.
+        // Healthy-looking counter at first, then stuck: the alarm's retest fails too.
         let mut data: Vec<u8> = (0..=255).cycle().take(4096).collect();
-        data.extend(std::iter::repeat_n(9u8, 64));
+        data.extend(std::iter::repeat_n(9u8, 4096));
         let mut s = Monitored::new(Pattern(data, 0, 8.0)).unwrap();
         let mut ok = vec![0u8; 3072];
         s.fill(&mut ok).unwrap();
