@@ -60,7 +60,7 @@ pub fn encode(bytes: &[u8]) -> Result<String> {
     Ok(crate::armor::encode(LABEL, bytes))
 }
 
-/// Parses armored text strictly; every deviation is [`Error::InvalidInput`](crate::Error::InvalidInput)
+/// Parses armored text strictly; every deviation is [`Error::InvalidInput`]
 /// naming what is wrong, and inputs over [`MAX_ARMORED_LEN`] are refused before parsing.
 pub fn decode(text: &str) -> Result<Vec<u8>> {
     crate::armor::decode(LABEL, text, MAX_ARMORED_LEN)

@@ -14,7 +14,9 @@ use std::path::Path;
 use zeroize::Zeroize;
 
 /// Opens the envelope read from `input` with one of `keys` and writes its plaintext to a new file at
-/// `path`, which appears only once everything verified (see the [module docs](self)). An existing file
+/// `path`, which appears only once everything verified: the plaintext goes to a temporary file in the same
+/// directory (mode 0600 on Unix), renamed into place after the reader returned `Ok(0)` and deleted on
+/// any error. An existing file
 /// at `path` is never replaced: that is [`Error::AlreadyExists`].
 ///
 /// ```
