@@ -412,6 +412,10 @@ fn rejects() -> Vec<Reject> {
     let mut low_order_pk = x_key.public_key().as_bytes().to_vec();
     low_order_pk[1184..].copy_from_slice(&qres::xwing::X25519_LOW_ORDER[2]);
     let hl = header_len(&single);
+    // An X-Wing envelope whose stanza's ct_X (the last 32 bytes of enc, after ct_M's 1,088) is replaced by
+    // the point of order 8: the recipient's X25519 share is then all zero.
+    let xwing_single = seal_with("reject-base-xwing", &x_key, &base, true);
+    let xwing_ct_x = stanza0 + 16 + 4 + 2 + 1088;
     vec![
         r("magic", "the magic differs in its last byte", "not_an_envelope", 1, edit(&single, 7, b"V"), m(None)),
         r("short-input", "7 bytes of the magic only", "not_an_envelope", 1, single[..7].to_vec(), m(None)),
@@ -677,6 +681,14 @@ fn rejects() -> Vec<Reject> {
             low_order_pk,
             x(None),
         ),
+        r(
+            "xwing-low-order-x25519-ciphertext",
+            "an X-Wing stanza whose ct_X is a point of order 8: the X25519 share is all zero, decapsulation refuses it and the stanza does not unwrap",
+            "authentication_failed",
+            6,
+            edit(&xwing_single, xwing_ct_x, &qres::xwing::X25519_LOW_ORDER[2]),
+            x(None),
+        ),
     ]
 }
 
@@ -749,7 +761,7 @@ fn must_reject_vectors_are_reproduced_and_refused() {
         checked += 1;
     }
     println!("must-reject envelope vectors refused with their expected error class: {checked}");
-    assert_eq!(checked, 34);
+    assert_eq!(checked, 35);
     let files = std::fs::read_dir(&dir)
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))

@@ -197,6 +197,10 @@ def xwing_decaps(sk, ct):
     ct_m, ct_x = ct[:1088], ct[1088:]
     ss_m = ML_KEM_768.decaps(sk_m, ct_m)
     ss_x = x25519(sk_x, ct_x)
+    # FORMAT.md, "X25519 shares": an all-zero share is refused (OpenSSL refuses it too; said here so the
+    # rule does not rest on the library).
+    if ss_x == bytes(32):
+        raise ValueError("X-Wing: all-zero X25519 shared secret")
     return xwing_combiner(ss_m, ss_x, ct_x, pk_x)
 
 
