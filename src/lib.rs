@@ -69,6 +69,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "age")]
+pub mod age;
 pub mod alg;
 pub mod armor;
 pub mod backend;
