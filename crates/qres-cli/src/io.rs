@@ -34,8 +34,8 @@ pub fn open_input(path: Option<&Path>) -> Result<Box<dyn Read>, CliError> {
 /// only by [`Output::commit`] (dropped without it, the temporary file is deleted, so a failed or
 /// interrupted run leaves no partial output). An existing target is never replaced.
 pub enum Output {
-    /// Standard output.
-    Stdout(std::io::Stdout),
+    /// Standard output, buffered (Rust's `Stdout` alone is line-buffered, which ciphertext does not want).
+    Stdout(std::io::BufWriter<std::io::Stdout>),
     /// A temporary file and the path it becomes.
     File { temp: tempfile::NamedTempFile, path: PathBuf },
 }
@@ -44,7 +44,7 @@ impl Output {
     /// Output to `path` (`None` or `-`: standard output).
     pub fn create(path: Option<&Path>) -> Result<Self, CliError> {
         let Some(path) = path.filter(|p| *p != Path::new("-")) else {
-            return Ok(Self::Stdout(std::io::stdout()));
+            return Ok(Self::Stdout(std::io::BufWriter::with_capacity(256 << 10, std::io::stdout())));
         };
         if path.exists() {
             return Err(CliError::refused(format!("{} already exists", path.display()))
@@ -63,7 +63,7 @@ impl Output {
 
     /// Whether this is a terminal (binary ciphertext must not go there).
     pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Stdout(s) if s.is_terminal())
+        matches!(self, Self::Stdout(s) if s.get_ref().is_terminal())
     }
 
     /// Refuses binary output to a terminal.
