@@ -17,6 +17,12 @@ pub struct DecryptArgs {
     /// Require a valid sender signature by this verifying key (qresvk-… or a file holding it); qres only.
     #[arg(long, value_name = "SIGNER")]
     pub verify: Option<String>,
+    /// Decrypt with the keyset of this name (every enabled version), in the store given by --store.
+    #[arg(long, value_name = "NAME", requires = "store")]
+    pub keyset: Option<String>,
+    /// The key store directory of --keyset (its passphrase is asked on the terminal).
+    #[arg(long, value_name = "DIR", requires = "keyset")]
+    pub store: Option<PathBuf>,
     /// Write the plaintext to this file; it appears only after the whole input has authenticated.
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -85,6 +91,19 @@ pub fn run(args: DecryptArgs) -> Result<(), CliError> {
     let (detected, input) = detect(open_input(args.input.as_deref())?)?;
     let output = Output::create(args.output.as_deref())?;
     match detected {
+        Detected::Qres | Detected::QresArmored if args.keyset.is_some() => {
+            use qres::keys::KeyStore;
+            let (Some(name), Some(dir)) = (&args.keyset, &args.store) else { unreachable!("clap requires both") };
+            let keyset = crate::keyset::open_store(dir, false)?.get(name)?.keyset;
+            let signer = args.verify.as_deref().map(read_verifying_key).transpose()?;
+            let options = OpenOptions { verify_sender: signer.as_ref(), ..OpenOptions::default() };
+            if detected == Detected::QresArmored {
+                let reader = EnvelopeReader::new(qres::envelope::armor::reader(input), &keyset, &options)?;
+                copy_then_commit(reader, output)
+            } else {
+                copy_then_commit(EnvelopeReader::new(input, &keyset, &options)?, output)
+            }
+        }
         Detected::Qres | Detected::QresArmored => {
             if ids.kem.is_empty() {
                 return Err(CliError::usage("a qres envelope needs a qres identity")

@@ -4,11 +4,13 @@
 
 mod decrypt;
 mod encrypt;
+mod entropy;
 mod error;
 mod inspect;
 mod io;
 mod keygen;
 mod keys;
+mod keyset;
 mod random;
 mod sign;
 
@@ -57,6 +59,11 @@ enum Command {
     /// Verify a detached signature.
     #[command(after_help = "Example:\n  qres verify -k qresvk-ml-dsa-651… -s app.tar.sig -c release app.tar")]
     Verify(sign::VerifyArgs),
+    /// Manage keysets (rotation, disable/enable, destroy) in a file key store.
+    Keyset(keyset::KeysetArgs),
+    /// Entropy tools: SP 800-90B min-entropy assessment of a sample file.
+    #[command(subcommand)]
+    Entropy(entropy::EntropyCommand),
     /// Random bytes from a CTR_DRBG seeded by the health-tested OS source.
     #[command(after_help = "Example:\n  qres random -n 32 --hex")]
     Random(random::RandomArgs),
@@ -80,6 +87,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sign(a) => sign::run_sign(a),
         Command::Verify(a) => sign::run_verify(a),
         Command::Random(a) => random::run(a),
+        Command::Keyset(a) => keyset::run(a),
+        Command::Entropy(c) => entropy::run(c),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "qres", &mut std::io::stdout());
             Ok(())

@@ -309,7 +309,7 @@ fn malformed_recipients_identities_and_ciphertexts_give_one_line_and_a_nonzero_e
 fn help_man_page_completions_and_random() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    for sub in ["keygen", "encrypt", "decrypt", "inspect", "sign", "verify", "random"] {
+    for sub in ["keygen", "encrypt", "decrypt", "inspect", "sign", "verify", "random", "keyset"] {
         let out = qres(d).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success());
         assert!(String::from_utf8_lossy(&out.stdout).contains("Example"), "{sub} --help has no example");
@@ -326,4 +326,61 @@ fn help_man_page_completions_and_random() {
     assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()));
     let raw = qres(d).args(["random", "-n", "100000"]).output().unwrap();
     assert_eq!(raw.stdout.len(), 100_000);
+}
+
+#[test]
+fn a_keyset_rotates_across_invocations_and_old_envelopes_still_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("m.txt"), b"kept across rotations").unwrap();
+    let pass = "store pass\n";
+    let (code, shown) = on_terminal(d, "keyset --store ks new mail", "store pass\nstore pass\n");
+    assert_eq!(code, 0, "{shown}");
+    let v1 = shown.lines().last().unwrap().trim().to_owned();
+    assert!(v1.starts_with("qrespk-x-wing1"), "{shown}");
+    qres(d).args(["encrypt", "-r", &v1, "-o", "old.qres", "m.txt"]).assert().success();
+    let (code, _) = on_terminal(d, "keyset --store ks rotate mail", pass);
+    assert_eq!(code, 0);
+    let (_, shown) = on_terminal(d, "keyset --store ks public mail", pass);
+    let v2 = shown.lines().last().unwrap().trim().to_owned();
+    assert_ne!(v1, v2, "rotation must change the primary");
+    qres(d).args(["encrypt", "-r", &v2, "-o", "new.qres", "m.txt"]).assert().success();
+    for file in ["old.qres", "new.qres"] {
+        let (code, shown) = on_terminal(d, &format!("decrypt --store ks --keyset mail {file}"), pass);
+        assert_eq!(code, 0, "{file}: {shown}");
+        assert!(shown.contains("kept across rotations"), "{file}");
+    }
+    let (_, listed) = on_terminal(d, "keyset --store ks list mail", pass);
+    assert!(listed.contains("version 1: enabled") && listed.contains("version 2 (primary): enabled"), "{listed}");
+    // Disabling version 1 stops the old envelope; enabling restores it; destroying ends it for good.
+    assert_eq!(on_terminal(d, "keyset --store ks disable mail 1", pass).0, 0);
+    assert_eq!(on_terminal(d, "decrypt --store ks --keyset mail -o o1 old.qres", pass).0, 1);
+    assert_eq!(on_terminal(d, "keyset --store ks enable mail 1", pass).0, 0);
+    assert_eq!(on_terminal(d, "decrypt --store ks --keyset mail -o o2 old.qres", pass).0, 0);
+    assert_eq!(on_terminal(d, "keyset --store ks destroy mail 1", pass).0, 0);
+    assert_eq!(on_terminal(d, "decrypt --store ks --keyset mail -o o3 old.qres", pass).0, 1);
+    assert!(!d.join("o3").exists());
+    assert_eq!(on_terminal(d, "decrypt --store ks --keyset mail -o o4 new.qres", pass).0, 0);
+    // A wrong store passphrase opens nothing.
+    assert_eq!(on_terminal(d, "keyset --store ks list mail", "wrong\n").0, 1);
+}
+
+#[test]
+fn entropy_assess_reports_the_sp800_90b_estimates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A constant file has no entropy; a counter mod 4 in 2-bit samples has little.
+    std::fs::write(d.join("constant.bin"), vec![7u8; 20_000]).unwrap();
+    let out = qres(d).args(["entropy", "assess", "--json", "constant.bin"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"min_entropy\":0"), "{text}");
+    let noise: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(d.join("noise.bin"), noise).unwrap();
+    let out = qres(d).args(["entropy", "assess", "--bits-per-sample", "8", "noise.bin"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Most Common Value") || text.contains("MCV") || text.contains("min-entropy:"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("min-entropy: ")), "{text}");
+    let bad = qres(d).args(["entropy", "assess", "--bits-per-sample", "9", "noise.bin"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }
