@@ -43,6 +43,21 @@ pub enum KeyType {
     AgeX25519,
 }
 
+impl KeyType {
+    /// The qres algorithm of this type, or `None` for the age types.
+    pub fn qres_algorithm(self) -> Option<KeyAlgorithm> {
+        Some(match self {
+            Self::XWing => KeyAlgorithm::Kem(KemId::X_WING),
+            Self::MlKem768 => KeyAlgorithm::Kem(KemId::ML_KEM_768),
+            Self::MlKem1024 => KeyAlgorithm::Kem(KemId::ML_KEM_1024),
+            Self::MlDsa44 => KeyAlgorithm::Signature(SignatureId::ML_DSA_44),
+            Self::MlDsa65 => KeyAlgorithm::Signature(SignatureId::ML_DSA_65),
+            Self::MlDsa87 => KeyAlgorithm::Signature(SignatureId::ML_DSA_87),
+            Self::AgePq | Self::AgeX25519 => return None,
+        })
+    }
+}
+
 /// A freshly made key, and its text forms.
 pub struct NewKey {
     /// The secret as the identity file holds it (age line or armored key file).
@@ -54,23 +69,15 @@ pub struct NewKey {
 /// Makes a key of type `t`; with `passphrase`, a qres key file is encrypted under it.
 pub fn generate(t: KeyType, passphrase: Option<&str>) -> Result<NewKey, CliError> {
     let provider = default_provider();
-    let qres_alg = match t {
-        KeyType::XWing => KeyAlgorithm::Kem(KemId::X_WING),
-        KeyType::MlKem768 => KeyAlgorithm::Kem(KemId::ML_KEM_768),
-        KeyType::MlKem1024 => KeyAlgorithm::Kem(KemId::ML_KEM_1024),
-        KeyType::MlDsa44 => KeyAlgorithm::Signature(SignatureId::ML_DSA_44),
-        KeyType::MlDsa65 => KeyAlgorithm::Signature(SignatureId::ML_DSA_65),
-        KeyType::MlDsa87 => KeyAlgorithm::Signature(SignatureId::ML_DSA_87),
-        KeyType::AgePq | KeyType::AgeX25519 => {
-            let identity = if t == KeyType::AgePq {
-                AgeIdentity::generate_hybrid(&mut qres::OsRng)?
-            } else {
-                AgeIdentity::generate_x25519()
-            };
-            let mut secret = identity.to_secret_string();
-            secret.push('\n');
-            return Ok(NewKey { secret_text: secret, public_text: identity.to_public().to_string() });
-        }
+    let Some(qres_alg) = t.qres_algorithm() else {
+        let identity = if t == KeyType::AgePq {
+            AgeIdentity::generate_hybrid(&mut qres::OsRng)?
+        } else {
+            AgeIdentity::generate_x25519()
+        };
+        let mut secret = identity.to_secret_string();
+        secret.push('\n');
+        return Ok(NewKey { secret_text: secret, public_text: identity.to_public().to_string() });
     };
     let key = qres_alg.generate(&provider, &mut qres::OsRng)?;
     let public_text = public::encode(&key.public_key())?;

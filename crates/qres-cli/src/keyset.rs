@@ -4,9 +4,9 @@
 use crate::error::CliError;
 use crate::io::read_passphrase;
 use crate::keys::KeyType;
+use qres::default_provider;
 use qres::kdf::PasswordPolicy;
 use qres::keys::{FileKeyStore, KeyAlgorithm, KeyStatus, KeyStore, Keyset, PasswordWrapper, public};
-use qres::{KemId, SignatureId, default_provider};
 use std::path::{Path, PathBuf};
 
 /// The keyset subcommands.
@@ -81,17 +81,8 @@ pub fn open_store(dir: &Path, creating: bool) -> Result<FileKeyStore, CliError> 
 }
 
 fn algorithm_of(t: KeyType) -> Result<KeyAlgorithm, CliError> {
-    Ok(match t {
-        KeyType::XWing => KeyAlgorithm::Kem(KemId::X_WING),
-        KeyType::MlKem768 => KeyAlgorithm::Kem(KemId::ML_KEM_768),
-        KeyType::MlKem1024 => KeyAlgorithm::Kem(KemId::ML_KEM_1024),
-        KeyType::MlDsa44 => KeyAlgorithm::Signature(SignatureId::ML_DSA_44),
-        KeyType::MlDsa65 => KeyAlgorithm::Signature(SignatureId::ML_DSA_65),
-        KeyType::MlDsa87 => KeyAlgorithm::Signature(SignatureId::ML_DSA_87),
-        KeyType::AgePq | KeyType::AgeX25519 => {
-            return Err(CliError::usage("keysets hold qres keys").hint("use -t x-wing, ml-kem-768 or ml-dsa-65"));
-        }
-    })
+    t.qres_algorithm()
+        .ok_or_else(|| CliError::usage("keysets hold qres keys").hint("use -t x-wing, ml-kem-768 or ml-dsa-65"))
 }
 
 fn status_name(s: KeyStatus) -> &'static str {
