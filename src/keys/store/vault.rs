@@ -229,8 +229,21 @@ fn scrub(value: &mut Value) {
 
 /// Serializes `value` into a buffer that is zeroized on drop, then scrubs `value`.
 fn to_body(mut value: Value) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(256));
-    // Writing a `Value` into a `Vec` cannot fail.
+    // Sized first (a counting pass), so that the buffer never reallocates and leaves no copy behind.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` cannot fail (neither writer fails).
+    let _ = serde_json::to_writer(&mut count, &value);
+    let mut out = Zeroizing::new(Vec::with_capacity(count.0));
     let _ = serde_json::to_writer(&mut *out, &value);
     scrub(&mut value);
     out
@@ -413,15 +426,23 @@ impl VaultClient {
         };
         let mut response = result.map_err(|e| self.transport(e))?;
         let status = response.status().as_u16();
-        let bytes =
-            Zeroizing::new(response.body_mut().with_config().limit(MAX_RESPONSE_LEN).read_to_vec().map_err(|e| {
-                match self.transport(e) {
+        // Read into one buffer sized by Content-Length up front: a growing Vec would leave unzeroized
+        // copies behind at each reallocation.
+        let expected = response.body().content_length().unwrap_or(16 << 10).min(MAX_RESPONSE_LEN);
+        let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(16 << 10)));
+        {
+            use std::io::Read;
+            let reader = response.body_mut().with_config().limit(MAX_RESPONSE_LEN).reader();
+            reader.take(MAX_RESPONSE_LEN + 1).read_to_end(&mut bytes).map_err(|e| {
+                let kind = e.kind();
+                match self.transport(ureq::Error::Io(e)) {
                     Error::KeyStoreUnavailable { detail, .. } => {
-                        self.unavailable(format!("reading the response: {detail}"))
+                        self.unavailable(format!("reading the response ({kind}): {detail}"))
                     }
                     other => other,
                 }
-            })?);
+            })?;
+        }
         let value = if bytes.iter().all(u8::is_ascii_whitespace) {
             Value::Null
         } else {
@@ -945,5 +966,22 @@ impl KeyStore for VaultKeyStore {
             }
             _ => Err(self.client.unexpected(status, &value)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_bodies_never_reallocate_and_values_are_scrubbed() {
+        let key = STANDARD.encode([0x42u8; 32]);
+        let body = to_body(json!({ "plaintext": key, "associated_data": STANDARD.encode([7u8; 300]) }));
+        // Allocated once at its final size: no freed, unzeroized copy of the data key left behind.
+        assert_eq!(body.len(), body.capacity());
+        assert!(body.windows(key.len()).any(|w| w == key.as_bytes()));
+        let mut value = json!({ "data": { "plaintext": key, "list": ["a-token"] }, "n": 1 });
+        scrub(&mut value);
+        assert_eq!(value, json!({ "data": { "plaintext": "", "list": [""] }, "n": 1 }));
     }
 }
