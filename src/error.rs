@@ -293,6 +293,34 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// A key store cannot serve now but may a moment later: it is sealed, restarting, electing a leader,
+    /// rate limiting, or the connection failed or timed out. Nothing was changed by the failed call; the
+    /// same client works again once the store is back (retry with a backoff). See
+    /// [`Error::is_retryable`].
+    #[error("{store} temporarily unavailable: {detail} (retry later; check {hint})")]
+    KeyStoreTemporarilyUnavailable {
+        /// Which store.
+        store: String,
+        /// What went wrong (never secret).
+        detail: String,
+        /// What to check if it lasts.
+        hint: &'static str,
+        /// The I/O error kind, when a connection failed.
+        kind: Option<std::io::ErrorKind>,
+    },
+
+    /// A keyset revision is older than the rollback counter kept outside the store says it must be: newer
+    /// revisions were deleted or an old copy of the store was restored. Nothing is returned.
+    #[error("rollback of {name}: the newest revision found is {found}, but the rollback counter records {expected}")]
+    Rollback {
+        /// The keyset's name.
+        name: String,
+        /// The newest revision in the store (0: none).
+        found: u64,
+        /// The revision the counter records as the newest written.
+        expected: u64,
+    },
+
     /// Another writer changed the stored object first; read it again and retry.
     #[error("concurrent modification of {0}: another writer saved a newer revision first")]
     ConcurrentModification(String),
@@ -320,6 +348,13 @@ pub enum Error {
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 impl Error {
+    /// Whether the same call may succeed later without any change of configuration or input: true for
+    /// [`Error::KeyStoreTemporarilyUnavailable`] (a sealed, restarting or overloaded store) and
+    /// [`Error::ConcurrentModification`] (read again, then retry).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::KeyStoreTemporarilyUnavailable { .. } | Self::ConcurrentModification(_))
+    }
+
     /// An [`Error::Io`] for `operation`.
     pub(crate) fn io(operation: &'static str, e: &std::io::Error) -> Self {
         Self::Io { operation, message: e.to_string() }

@@ -654,3 +654,82 @@ fn refusing_to_overwrite_a_file_is_already_exists() {
     assert!(matches!(e, Error::AlreadyExists { .. }), "{e:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Copies every file of `from` into `to` (a flat directory of revision files).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn a_rollback_counter_outside_the_store_detects_deleted_newest_revisions() {
+    use qres::keys::store::rollback::{CounterEntry, FileRollbackCounter, RollbackCounter};
+    let p = default_provider();
+    let base = temp_dir("rollback");
+    let (dir, counter_path) = (base.join("store"), base.join("elsewhere").join("counter"));
+    let open = || {
+        FileKeyStore::open(&dir, AesKeyWrapper::new(&[3u8; 32]).unwrap(), p.clone())
+            .unwrap()
+            .with_rollback_counter(FileRollbackCounter::new(&counter_path))
+    };
+    let store = open();
+    let revision = |r: u64| dir.join("mail").join(format!("{r:020}.qks"));
+    let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
+    store.put("mail", &ks, &mut OsRng).unwrap();
+    copy_dir(&dir.join("mail"), &base.join("backup-at-1"));
+    store.rotate("mail", &p, &mut OsRng).unwrap();
+    store.rotate("mail", &p, &mut OsRng).unwrap();
+    assert_eq!(store.get("mail").unwrap().revision, 3);
+    // The newest revision file deleted: every read and write of the keyset fails, typed, naming both
+    // revisions; nothing older is served and no revision 3 is written again.
+    std::fs::remove_file(revision(3)).unwrap();
+    let rolled_back = |e: Error| matches!(e, Error::Rollback { ref name, found: 2, expected: 3 } if name == "mail");
+    assert!(rolled_back(store.get("mail").unwrap_err()));
+    assert!(rolled_back(store.get_revision("mail", 1).unwrap_err()));
+    assert!(rolled_back(store.list_versions("mail").unwrap_err()));
+    assert!(rolled_back(store.rotate("mail", &p, &mut OsRng).unwrap_err()));
+    assert!(rolled_back(store.put_if_latest("mail", &ks, Some(2), &mut OsRng).unwrap_err()));
+    assert!(rolled_back(store.delete("mail").unwrap_err()));
+    assert!(!revision(3).exists());
+    // A new store object (another process) reads the same counter.
+    assert!(rolled_back(open().get("mail").unwrap_err()));
+    let e = store.get("mail").unwrap_err();
+    assert!(e.to_string().contains("rollback of mail"), "{e}");
+    // Every revision file deleted, and an old copy of the directory put back.
+    std::fs::remove_dir_all(dir.join("mail")).unwrap();
+    assert!(matches!(store.get("mail"), Err(Error::Rollback { found: 0, expected: 3, .. })));
+    copy_dir(&base.join("backup-at-1"), &dir.join("mail"));
+    assert!(matches!(store.get("mail"), Err(Error::Rollback { found: 1, expected: 3, .. })));
+    // The same directory without the counter serves the old revision: the gap the counter closes.
+    let unbound = FileKeyStore::open(&dir, AesKeyWrapper::new(&[3u8; 32]).unwrap(), p.clone()).unwrap();
+    assert_eq!(unbound.get("mail").unwrap().revision, 1);
+    // A deletion through the store is recorded: the name is free again and continues after the deleted
+    // revisions; an out-of-band deletion of the new revision is a rollback again.
+    store.put("other", &ks, &mut OsRng).unwrap();
+    copy_dir(&dir.join("other"), &base.join("other-backup"));
+    store.delete("other").unwrap();
+    let counter = FileRollbackCounter::new(&counter_path);
+    assert_eq!(counter.load(&format!("{}/other", store.id())).unwrap(), CounterEntry { revision: 1, deleted: true });
+    assert!(matches!(store.get("other"), Err(Error::NotFound { .. })));
+    copy_dir(&base.join("other-backup"), &dir.join("other"));
+    assert!(
+        matches!(store.get("other"), Err(Error::Rollback { found: 1, expected: 2, .. })),
+        "a deleted keyset put back"
+    );
+    std::fs::remove_dir_all(dir.join("other")).unwrap();
+    assert_eq!(store.put("other", &ks, &mut OsRng).unwrap(), 2, "numbering continues after the deletion");
+    assert_eq!(store.get("other").unwrap().revision, 2);
+    std::fs::remove_file(dir.join("other").join(format!("{:020}.qks", 2))).unwrap();
+    assert!(matches!(store.get("other"), Err(Error::Rollback { found: 0, expected: 2, .. })));
+    // The counter never goes down, and a damaged counter file is an error, not a panic.
+    let key = format!("{}/mail", store.id());
+    let e = counter.store(&key, CounterEntry { revision: 2, deleted: false }).unwrap_err();
+    assert!(matches!(e, Error::Rollback { found: 2, expected: 3, .. }), "{e}");
+    std::fs::write(&counter_path, "not a counter\n3 live x").unwrap();
+    assert!(matches!(store.get("mail"), Err(Error::InvalidInput(_))));
+    std::fs::write(&counter_path, "qres rollback counter v1\nlive 3\n").unwrap();
+    assert!(matches!(store.get("mail"), Err(Error::InvalidInput(_))));
+    std::fs::remove_dir_all(&base).unwrap();
+}

@@ -18,10 +18,14 @@ use qres::rng::{CtrDrbg, DrbgConfig, SeedPolicy};
 use qres::{AeadId, Error, KemId, OsRng, default_provider};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 const CHILD: &str = "QRES_SOFTHSM_CHILD";
 const TOKEN: &str = "qres-test";
 const OTHER_TOKEN: &str = "qres-other";
+/// A token the reset tests log out, finalize and re-initialize (the others keep their keys).
+const RESET_TOKEN: &str = "qres-reset";
+const SO_PIN: &str = "5678-so-pin";
 const PIN: &[u8] = b"1234-user-pin";
 /// An AES-256 key imported into the token (so extractable) under a qres-like 16-byte `CKA_ID`.
 const PLANTED_KEY: [u8; 32] = [0xa7; 32];
@@ -43,7 +47,7 @@ fn config(label: &str) -> Pkcs11Config {
 
 fn init_token(conf: &Path, label: &str) {
     let out = Command::new("softhsm2-util")
-        .args(["--init-token", "--free", "--label", label, "--so-pin", "5678-so-pin", "--pin"])
+        .args(["--init-token", "--free", "--label", label, "--so-pin", SO_PIN, "--pin"])
         .arg(std::str::from_utf8(PIN).unwrap())
         .env("SOFTHSM2_CONF", conf)
         .output()
@@ -94,6 +98,7 @@ fn softhsm_suite() {
     .unwrap();
     init_token(&conf, TOKEN);
     init_token(&conf, OTHER_TOKEN);
+    init_token(&conf, RESET_TOKEN);
     // An AES key imported from outside (so extractable, and with a foreign id) under a label qres might
     // be asked to use: `Pkcs11Wrapper::find` must refuse it.
     import_aes_key(&conf, &dir, &[0x5a; 32], "imported-kek", "0102");
@@ -117,7 +122,7 @@ fn softhsm_suite() {
             l.strip_prefix("test result: ok. ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok())
         })
         .unwrap_or(0);
-    assert_eq!(passed, 8, "every PKCS#11 test must have run against SoftHSM");
+    assert_eq!(passed, 10, "every PKCS#11 test must have run against SoftHSM");
 }
 
 fn in_child() -> bool {
@@ -283,4 +288,132 @@ fn unwrapping_refuses_an_unvetted_key_found_by_id() {
     let mut unknown = good.clone();
     unknown[1..17].copy_from_slice(b"no-such-key-id!!");
     assert_eq!(wrapper.unwrap_key(&unknown, context).unwrap_err(), Error::AuthenticationFailed);
+}
+
+/// Another user of the same module in this process (as a second library would be): its own context,
+/// which shares the module's state (sessions, login, initialization) with qres'.
+fn other_context() -> cryptoki::context::Pkcs11 {
+    use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+    let ctx = Pkcs11::new(module().unwrap()).unwrap();
+    match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        Ok(()) | Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::CryptokiAlreadyInitialized, _)) => {}
+        Err(e) => panic!("C_Initialize: {e}"),
+    }
+    ctx
+}
+
+fn slot_of(ctx: &cryptoki::context::Pkcs11, label: &str) -> cryptoki::slot::Slot {
+    ctx.get_slots_with_token()
+        .unwrap()
+        .into_iter()
+        .find(|s| ctx.get_token_info(*s).unwrap().label().trim_end() == label)
+        .unwrap()
+}
+
+/// Logs the whole process out of `label` (PKCS#11 login state is per application).
+fn log_out_everyone(label: &str) {
+    let ctx = other_context();
+    let session = ctx.open_rw_session(slot_of(&ctx, label)).unwrap();
+    session.logout().unwrap();
+    // Dropping the session closes only this one.
+}
+
+/// `C_Finalize` by other code: every session of the process is closed, the login is gone, and handles
+/// are renumbered once the module is initialized again.
+fn finalize_module() {
+    other_context().finalize().unwrap();
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn sessions_survive_logout_closing_every_session_and_a_token_reset() {
+    use cryptoki::object::Attribute;
+    in_child();
+    let token = Pkcs11Token::open(&config(RESET_TOKEN)).unwrap();
+    let wrapper = Pkcs11Wrapper::find_or_generate(token.clone(), "qres-reset-kek").unwrap();
+    let wrapped = wrapper.wrap_key(&[1u8; 32], b"ctx", &mut OsRng).unwrap();
+    // Logged out (CKR_USER_NOT_LOGGED_IN, and the key's handle dropped by the module): logs in again.
+    log_out_everyone(RESET_TOKEN);
+    assert_eq!(wrapper.unwrap_key(&wrapped, b"ctx").unwrap().as_bytes(), &[1u8; 32]);
+    log_out_everyone(RESET_TOKEN);
+    wrapper.wrap_key(&[2u8; 32], b"ctx", &mut OsRng).unwrap();
+    // Every session closed by C_Finalize (CKR_CRYPTOKI_NOT_INITIALIZED, then CKR_SESSION_HANDLE_INVALID
+    // for the pooled sessions): the module is initialized again, sessions reopened, the key found again.
+    finalize_module();
+    assert_eq!(wrapper.unwrap_key(&wrapped, b"ctx").unwrap().as_bytes(), &[1u8; 32]);
+    assert!(token.resets() >= 1);
+    // Finalized and initialized again by the other code, which then makes objects of its own: old
+    // handle numbers may name them now; the wrapper checks and finds its key by CKA_ID.
+    finalize_module();
+    let other = other_context();
+    let session = other.open_rw_session(slot_of(&other, RESET_TOKEN)).unwrap();
+    session
+        .login(cryptoki::session::UserType::User, Some(&std::str::from_utf8(PIN).unwrap().to_owned().into()))
+        .unwrap();
+    for i in 0..4u8 {
+        session
+            .create_object(&[
+                Attribute::Class(cryptoki::object::ObjectClass::SECRET_KEY),
+                Attribute::KeyType(cryptoki::object::KeyType::AES),
+                Attribute::Token(false),
+                Attribute::Value(vec![i; 32]),
+            ])
+            .unwrap();
+    }
+    assert_eq!(wrapper.unwrap_key(&wrapped, b"ctx").unwrap().as_bytes(), &[1u8; 32]);
+    let info = wrapper.key_info().unwrap();
+    assert!(info.sensitive && !info.extractable && info.never_extractable, "{info:?}");
+    drop(session);
+    // The token re-initialized (every session closed first, then C_InitToken and C_InitPIN): its keys are
+    // gone. Unwrapping says so (typed, not "authentication failed"); the same token object logs in again,
+    // and a new wrapping key works.
+    finalize_module();
+    let admin = other_context();
+    let slot = slot_of(&admin, RESET_TOKEN);
+    admin.init_token(slot, &SO_PIN.to_owned().into(), RESET_TOKEN).unwrap();
+    let so = admin.open_rw_session(slot_of(&admin, RESET_TOKEN)).unwrap();
+    so.login(cryptoki::session::UserType::So, Some(&SO_PIN.to_owned().into())).unwrap();
+    so.init_pin(&std::str::from_utf8(PIN).unwrap().to_owned().into()).unwrap();
+    so.logout().unwrap();
+    drop(so);
+    let e = wrapper.unwrap_key(&wrapped, b"ctx").unwrap_err();
+    assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("no longer on the token"), "{e}");
+    let fresh = Pkcs11Wrapper::find_or_generate(token.clone(), "qres-reset-kek").unwrap();
+    let again = fresh.wrap_key(&[3u8; 32], b"ctx", &mut OsRng).unwrap();
+    assert_eq!(fresh.unwrap_key(&again, b"ctx").unwrap().as_bytes(), &[3u8; 32]);
+}
+
+#[test]
+#[ignore = "run by softhsm_suite with SOFTHSM2_CONF set"]
+fn one_wrapper_serves_many_threads_through_logouts() {
+    in_child();
+    let token = Pkcs11Token::open(&config(RESET_TOKEN)).unwrap();
+    let wrapper = Arc::new(Pkcs11Wrapper::find_or_generate(token.clone(), "qres-threads-kek").unwrap());
+    // Each round starts with the process logged out or every session closed, so the four threads meet
+    // the lost login or the dead pooled sessions at once and recover side by side. (A logout racing
+    // operations in flight is not tested: SoftHSM2 then answers some calls with CKR_GENERAL_ERROR, which
+    // qres reports as a typed error rather than guessing.)
+    for round in 0..6u8 {
+        if round % 2 == 0 {
+            log_out_everyone(RESET_TOKEN);
+        } else {
+            finalize_module();
+        }
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let wrapper = wrapper.clone();
+                s.spawn(move || {
+                    for i in 0..40u8 {
+                        let key = [t ^ i ^ round; 32];
+                        let ctx = [t, i, round];
+                        let wrapped = wrapper.wrap_key(&key, &ctx, &mut OsRng).unwrap();
+                        assert_eq!(wrapper.unwrap_key(&wrapped, &ctx).unwrap().as_bytes(), &key);
+                    }
+                });
+            }
+        });
+    }
+    assert!(token.resets() >= 3, "{}", token.resets());
+    let wrapped = wrapper.wrap_key(&[9u8; 32], b"end", &mut OsRng).unwrap();
+    assert_eq!(wrapper.unwrap_key(&wrapped, b"end").unwrap().as_bytes(), &[9u8; 32]);
 }

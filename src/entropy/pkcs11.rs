@@ -60,16 +60,15 @@ impl EntropySource for Pkcs11Source {
     }
 
     fn fill(&mut self, dest: &mut [u8]) -> Result<()> {
-        let session = self.token.session();
-        for chunk in dest.chunks_mut(MAX_REQUEST) {
-            if let Err(e) = session.generate_random_slice(chunk) {
-                dest.fill(0);
-                return Err(Error::EntropySource {
-                    source_name: self.name.clone(),
-                    reason: format!("C_GenerateRandom failed: {e}"),
-                });
+        let result = self.token.run("C_GenerateRandom", |session| {
+            for chunk in dest.chunks_mut(MAX_REQUEST) {
+                session.generate_random_slice(chunk)?;
             }
-        }
-        Ok(())
+            Ok(())
+        });
+        result.map_err(|e| {
+            dest.fill(0);
+            Error::EntropySource { source_name: self.name.clone(), reason: format!("C_GenerateRandom failed: {e}") }
+        })
     }
 }

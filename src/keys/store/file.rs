@@ -10,9 +10,13 @@
 //! at any point leaves at most a temporary file (removed by a later writer), never a damaged revision, so
 //! the last good keyset is never lost.
 //!
-//! *Not protected:* someone with write access to the directory can delete the newest revisions and so
-//! roll a keyset back. Copying an old revision under a newer number fails to open.
+//! *Rollback:* someone with write access to the directory can delete the newest revisions (or restore an
+//! old copy of the directory) and so roll a keyset back; copying an old revision under a newer number
+//! fails to open. [`FileKeyStore::with_rollback_counter`] detects the rollback with a counter kept outside
+//! the directory ([`rollback`](super::rollback)): every read and write of a keyset whose newest revision is
+//! older than the counter fails with [`Error::Rollback`].
 
+use super::rollback::{CounterEntry, RollbackCounter};
 use super::{KeyStore, StoredKeyset, check_name, context};
 use crate::error::{Error, Result};
 use crate::keys::atomic::{Overwrite, remove_stale_temporaries, sync_dir, write_atomic};
@@ -56,11 +60,16 @@ pub struct FileKeyStore {
     id: String,
     wrapper: Box<dyn KeyWrapper>,
     provider: Provider,
+    counter: Option<Box<dyn RollbackCounter>>,
 }
 
 impl core::fmt::Debug for FileKeyStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FileKeyStore").field("root", &self.root).field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("FileKeyStore")
+            .field("root", &self.root)
+            .field("id", &self.id)
+            .field("rollback_counter", &self.counter.as_ref().map(|c| c.describe()))
+            .finish_non_exhaustive()
     }
 }
 
@@ -112,7 +121,49 @@ impl FileKeyStore {
         let root = root.into();
         create_private_dir(&root)?;
         let id = store_id(&root)?;
-        Ok(Self { root, id, wrapper: Box::new(wrapper), provider })
+        Ok(Self { root, id, wrapper: Box::new(wrapper), provider, counter: None })
+    }
+
+    /// Binds every keyset revision to `counter`, kept outside the store's directory (see
+    /// [`rollback`](super::rollback)): each write advances it after publishing the revision, and a read
+    /// or write of a keyset whose newest revision file is older than it fails with [`Error::Rollback`].
+    /// A keyset deleted with [`KeyStore::delete`] is recorded as deleted, so a keyset made again under its
+    /// name continues with the next revision number. Keysets written before the counter was attached are
+    /// bound from their next write on.
+    pub fn with_rollback_counter(mut self, counter: impl RollbackCounter + 'static) -> Self {
+        self.counter = Some(Box::new(counter));
+        self
+    }
+
+    fn counter_key(&self, name: &str) -> String {
+        format!("{}/{name}", self.id)
+    }
+
+    /// The counter's entry of `name` after checking that `newest` (the newest revision file) is not older
+    /// than it; the default entry without a counter.
+    fn check_rollback(&self, name: &str, newest: Option<u64>) -> Result<CounterEntry> {
+        let Some(counter) = &self.counter else { return Ok(CounterEntry::default()) };
+        let entry = counter.load(&self.counter_key(name))?;
+        let found = newest.unwrap_or(0);
+        let rolled_back = if entry.deleted {
+            // Revisions from before the deletion came back.
+            found != 0 && found <= entry.revision
+        } else {
+            found < entry.revision
+        };
+        if rolled_back {
+            tracing::error!(target: "qres::keystore", store = "file", name, found, expected = entry.revision, "keyset rolled back");
+            let expected = if entry.deleted { entry.revision + 1 } else { entry.revision };
+            return Err(Error::Rollback { name: name.to_owned(), found, expected });
+        }
+        Ok(entry)
+    }
+
+    fn advance(&self, name: &str, revision: u64, deleted: bool) -> Result<()> {
+        match &self.counter {
+            Some(counter) => counter.store(&self.counter_key(name), CounterEntry { revision, deleted }),
+            None => Ok(()),
+        }
     }
 
     /// The root directory.
@@ -217,6 +268,7 @@ impl FileKeyStore {
         rng: &mut dyn DynCryptoRng,
     ) -> Result<u64> {
         let current = Self::revisions_in(dir)?.last().copied();
+        let entry = self.check_rollback(name, current)?;
         let conflict = || match latest {
             None => Error::AlreadyExists { what: "keyset", name: name.to_owned() },
             Some(_) => Error::ConcurrentModification(name.to_owned()),
@@ -224,7 +276,9 @@ impl FileKeyStore {
         if latest != current {
             return Err(conflict());
         }
-        let revision = current.unwrap_or(0).checked_add(1).ok_or(Error::KeysetState("revision numbers exhausted"))?;
+        // A keyset made again after a deletion continues after the deleted one's revisions.
+        let base = if current.is_none() && entry.deleted { entry.revision } else { current.unwrap_or(0) };
+        let revision = base.checked_add(1).ok_or(Error::KeysetState("revision numbers exhausted"))?;
         let plain = keyset.encode();
         let ctx = context(&self.id, name, revision);
         let sealed = wrap::seal(self.wrapper.as_ref(), plain.as_bytes(), &ctx, rng)?;
@@ -244,6 +298,9 @@ impl FileKeyStore {
             tracing::warn!(target: "qres::keystore", store = "file", name, revision, error = %e, "directory fsync failed");
         }
         let _ = remove_stale_temporaries(dir, STALE_AFTER);
+        // After publishing: a writer that dies here leaves the counter one behind, which reads still
+        // accept; an error here means the revision is saved but not yet bound to the counter.
+        self.advance(name, revision, false)?;
         tracing::info!(target: "qres::keystore", store = "file", name, revision, primary = keyset.primary_version(), "keyset saved");
         if keyset.info().iter().any(|k| k.status == KeyStatus::Destroyed) {
             // Older revisions may still hold a destroyed seed: purge them as part of this write.
@@ -302,19 +359,22 @@ impl KeyStore for FileKeyStore {
 
     fn get(&self, name: &str) -> Result<StoredKeyset> {
         let dir = self.dir(name)?;
-        let revision = *Self::revisions_in(&dir)?
-            .last()
-            .ok_or_else(|| Error::NotFound { what: "keyset", name: name.to_owned() })?;
+        let revisions = Self::revisions_in(&dir)?;
+        self.check_rollback(name, revisions.last().copied())?;
+        let revision = *revisions.last().ok_or_else(|| Error::NotFound { what: "keyset", name: name.to_owned() })?;
         Ok(StoredKeyset { revision, keyset: self.read_revision(name, &dir, revision)? })
     }
 
     fn get_revision(&self, name: &str, revision: u64) -> Result<Keyset> {
         let dir = self.dir(name)?;
+        self.check_rollback(name, Self::revisions_in(&dir)?.last().copied())?;
         self.read_revision(name, &dir, revision)
     }
 
     fn list_versions(&self, name: &str) -> Result<Vec<u64>> {
-        Self::revisions_in(&self.dir(name)?)
+        let revisions = Self::revisions_in(&self.dir(name)?)?;
+        self.check_rollback(name, revisions.last().copied())?;
+        Ok(revisions)
     }
 
     fn list(&self) -> Result<Vec<String>> {
@@ -338,9 +398,11 @@ impl KeyStore for FileKeyStore {
     fn delete(&self, name: &str) -> Result<()> {
         let dir = self.dir(name)?;
         let _lock = self.lock(name)?;
-        if Self::revisions_in(&dir)?.is_empty() {
+        let newest = Self::revisions_in(&dir)?.last().copied();
+        self.check_rollback(name, newest)?;
+        let Some(newest) = newest else {
             return Err(Error::NotFound { what: "keyset", name: name.to_owned() });
-        }
+        };
         for revision in Self::revisions_in(&dir)? {
             std::fs::remove_file(Self::revision_path(&dir, revision))
                 .map_err(|e| Error::io("removing a keyset revision", &e))?;
@@ -351,6 +413,7 @@ impl KeyStore for FileKeyStore {
             std::fs::remove_dir(&dir).map_err(|e| Error::io("removing a keyset directory", &e))?;
         }
         sync_dir(&self.root)?;
+        self.advance(name, newest, true)?;
         tracing::info!(target: "qres::keystore", store = "file", name, "keyset deleted");
         Ok(())
     }

@@ -17,6 +17,7 @@
 //! rotate the wrapping key to retire them.
 
 mod file;
+pub mod rollback;
 #[cfg(feature = "vault")]
 pub mod vault;
 

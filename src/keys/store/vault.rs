@@ -37,8 +37,10 @@ use crate::secret::SecretBytes;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Largest response body read from the server.
 const MAX_RESPONSE_LEN: u64 = 32 << 20;
@@ -49,6 +51,7 @@ const HINT_AUTH: &str =
 
 /// How to authenticate.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum VaultAuth {
     /// A token.
     Token(SecretBytes),
@@ -61,6 +64,18 @@ pub enum VaultAuth {
         /// The secret id.
         secret_id: SecretBytes,
     },
+    /// AppRole with the secret id read from a file at each login (trailing whitespace ignored), so that
+    /// a deployment can replace an expiring secret id (for example a response-wrapped one delivered by an
+    /// orchestrator) without restarting the process: the next login, after the token expired or was
+    /// revoked, reads the new one.
+    AppRoleSecretFile {
+        /// The auth mount (usually `approle`).
+        mount: String,
+        /// The role id.
+        role_id: String,
+        /// The file holding the secret id.
+        secret_id_file: PathBuf,
+    },
 }
 
 impl core::fmt::Debug for VaultAuth {
@@ -70,6 +85,12 @@ impl core::fmt::Debug for VaultAuth {
             Self::AppRole { mount, role_id, .. } => {
                 f.debug_struct("AppRole").field("mount", mount).field("role_id", role_id).finish_non_exhaustive()
             }
+            Self::AppRoleSecretFile { mount, role_id, secret_id_file } => f
+                .debug_struct("AppRoleSecretFile")
+                .field("mount", mount)
+                .field("role_id", role_id)
+                .field("secret_id_file", secret_id_file)
+                .finish(),
         }
     }
 }
@@ -124,7 +145,7 @@ impl VaultConfig {
     }
 
     /// From the environment: `VAULT_ADDR` or `BAO_ADDR`; `VAULT_TOKEN` or `BAO_TOKEN`, else AppRole from
-    /// `VAULT_ROLE_ID` and `VAULT_SECRET_ID`; `VAULT_CACERT` or `BAO_CACERT` (a PEM file);
+    /// `VAULT_ROLE_ID` and `VAULT_SECRET_ID` (or `VAULT_SECRET_ID_FILE`, read at each login); `VAULT_CACERT` or `BAO_CACERT` (a PEM file);
     /// `VAULT_NAMESPACE`. A missing address or credentials is a typed error that names the variables.
     pub fn from_env() -> Result<Self> {
         let var = |a: &str, b: &str| std::env::var(a).or_else(|_| std::env::var(b)).ok().filter(|v| !v.is_empty());
@@ -139,6 +160,10 @@ impl VaultConfig {
             (var("VAULT_ROLE_ID", "BAO_ROLE_ID"), var("VAULT_SECRET_ID", "BAO_SECRET_ID"))
         {
             VaultAuth::AppRole { mount: "approle".into(), role_id, secret_id: SecretBytes::new(secret_id.into_bytes()) }
+        } else if let (Some(role_id), Some(file)) =
+            (var("VAULT_ROLE_ID", "BAO_ROLE_ID"), var("VAULT_SECRET_ID_FILE", "BAO_SECRET_ID_FILE"))
+        {
+            VaultAuth::AppRoleSecretFile { mount: "approle".into(), role_id, secret_id_file: PathBuf::from(file) }
         } else {
             return Err(Error::KeyStoreAccessDenied {
                 store: format!("Vault/OpenBao at {address}"),
@@ -155,11 +180,82 @@ impl VaultConfig {
     }
 }
 
+/// A token in use, and when an AppRole login said it expires.
+#[derive(Clone)]
+struct Token {
+    value: SecretBytes,
+    expires: Option<Instant>,
+}
+
 /// An authenticated HTTP client of one server, shared by the wrapper and the store.
+///
+/// With AppRole it logs in on first use and again when its token is about to expire (by the lease the
+/// login returned) or is refused as invalid (revoked, expired early); a request the token's policy does
+/// not allow is an [`Error::KeyStoreAccessDenied`] without another login. A sealed, restarting or
+/// overloaded server, and a connection that fails or times out, are
+/// [`Error::KeyStoreTemporarilyUnavailable`]: the same client works again once the server is back.
 pub struct VaultClient {
     config: VaultConfig,
     agent: ureq::Agent,
-    token: Mutex<Option<SecretBytes>>,
+    token: Mutex<Option<Token>>,
+}
+
+/// A JSON body whose strings are overwritten with zeros when it is dropped (transit plaintexts, tokens,
+/// secret ids pass through these).
+struct Json(Value);
+
+impl core::ops::Deref for Json {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.0
+    }
+}
+
+impl Drop for Json {
+    fn drop(&mut self) {
+        scrub(&mut self.0);
+    }
+}
+
+/// Overwrites every string of `value` with zeros (in place, then empties it).
+fn scrub(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(a) => a.iter_mut().for_each(scrub),
+        Value::Object(o) => o.values_mut().for_each(scrub),
+        _ => {}
+    }
+}
+
+/// Serializes `value` into a buffer that is zeroized on drop, then scrubs `value`.
+fn to_body(mut value: Value) -> Zeroizing<Vec<u8>> {
+    // Sized first (a counting pass), so that the buffer never reallocates and leaves no copy behind.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` cannot fail (neither writer fails).
+    let _ = serde_json::to_writer(&mut count, &value);
+    let mut out = Zeroizing::new(Vec::with_capacity(count.0));
+    let _ = serde_json::to_writer(&mut *out, &value);
+    scrub(&mut value);
+    out
+}
+
+/// HTTP statuses after which the same request may succeed later: rate limited, sealed or in standby
+/// (503), a gateway or proxy in between failing (502, 504); and a 500 while a node has no active leader
+/// (just after an unseal or a restart).
+fn transient(status: u16, value: &Value) -> bool {
+    let errors = value["errors"].to_string();
+    matches!(status, 429 | 502 | 503 | 504)
+        || (status == 500 && ["not active", "no leader", "sealed", "standby"].iter().any(|w| errors.contains(w)))
 }
 
 impl core::fmt::Debug for VaultClient {
@@ -235,8 +331,8 @@ impl VaultClient {
                     hint: HINT_AUTH,
                 });
             }
-            VaultAuth::Token(t) => Some(t.clone()),
-            VaultAuth::AppRole { .. } => None,
+            VaultAuth::Token(t) => Some(Token { value: t.clone(), expires: None }),
+            _ => None,
         };
         Ok(Self { config, agent, token: Mutex::new(token) })
     }
@@ -258,21 +354,59 @@ impl VaultClient {
         Error::KeyStoreAccessDenied { store: self.store_name(), detail, hint: HINT_AUTH }
     }
 
-    /// One HTTP exchange; returns the status and the JSON body (`null` when empty).
+    fn temporarily(&self, detail: String, kind: Option<std::io::ErrorKind>) -> Error {
+        Error::KeyStoreTemporarilyUnavailable { store: self.store_name(), detail, hint: HINT_REACH, kind }
+    }
+
+    /// A failed exchange: a connection refused, reset or timed out may work later (a restarting server);
+    /// TLS, address and protocol errors need a change of configuration.
+    fn transport(&self, e: ureq::Error) -> Error {
+        use std::io::ErrorKind as K;
+        match e {
+            ureq::Error::Io(io) => {
+                let kind = io.kind();
+                let detail = io.to_string();
+                match kind {
+                    K::ConnectionRefused
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::TimedOut
+                    | K::BrokenPipe
+                    | K::UnexpectedEof
+                    | K::Interrupted => self.temporarily(detail, Some(kind)),
+                    _ => self.unavailable(detail),
+                }
+            }
+            ureq::Error::Timeout(t) => self.temporarily(format!("timed out ({t})"), Some(K::TimedOut)),
+            ureq::Error::ConnectionFailed => self.temporarily("connection failed".into(), None),
+            other => self.unavailable(other.to_string()),
+        }
+    }
+
+    /// One HTTP exchange; returns the status and the JSON body (`null` when empty). The request body,
+    /// the token header's copy and the response text are held in buffers zeroized on drop; what ureq and
+    /// rustls copy internally is not (SECURITY.md, "Running the key stores in production").
     fn send(
         &self,
         method: Method,
         path: &str,
-        body: Option<&Value>,
+        body: Option<&[u8]>,
         token: Option<&SecretBytes>,
-    ) -> Result<(u16, Value)> {
+    ) -> Result<(u16, Json)> {
         let url = format!("{}/v1/{path}", self.config.address);
-        let token = token.map(|t| String::from_utf8_lossy(t.as_bytes()).into_owned());
+        let token = match token {
+            Some(t) => Some(Zeroizing::new(
+                std::str::from_utf8(t.as_bytes())
+                    .map_err(|_| Error::InvalidInput("a Vault token must be UTF-8"))?
+                    .to_owned(),
+            )),
+            None => None,
+        };
         let result = match method {
             Method::Get | Method::Delete => {
                 let mut req = if method == Method::Get { self.agent.get(&url) } else { self.agent.delete(&url) };
                 if let Some(t) = &token {
-                    req = req.header("X-Vault-Token", t);
+                    req = req.header("X-Vault-Token", t.as_str());
                 }
                 if let Some(ns) = &self.config.namespace {
                     req = req.header("X-Vault-Namespace", ns);
@@ -282,48 +416,111 @@ impl VaultClient {
             Method::Post => {
                 let mut req = self.agent.post(&url).header("Content-Type", "application/json");
                 if let Some(t) = &token {
-                    req = req.header("X-Vault-Token", t);
+                    req = req.header("X-Vault-Token", t.as_str());
                 }
                 if let Some(ns) = &self.config.namespace {
                     req = req.header("X-Vault-Namespace", ns);
                 }
-                req.send(body.map(|b| b.to_string()).unwrap_or_default())
+                req.send(body.unwrap_or_default())
             }
         };
-        let mut response = result.map_err(|e| self.unavailable(e.to_string()))?;
+        let mut response = result.map_err(|e| self.transport(e))?;
         let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_LEN)
-            .read_to_string()
-            .map_err(|e| self.unavailable(format!("reading the response: {e}")))?;
-        let value = if text.trim().is_empty() {
+        // Read into one buffer sized by Content-Length up front: a growing Vec would leave unzeroized
+        // copies behind at each reallocation.
+        let expected = response.body().content_length().unwrap_or(16 << 10).min(MAX_RESPONSE_LEN);
+        let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(16 << 10)));
+        {
+            use std::io::Read;
+            let reader = response.body_mut().with_config().limit(MAX_RESPONSE_LEN).reader();
+            reader.take(MAX_RESPONSE_LEN + 1).read_to_end(&mut bytes).map_err(|e| {
+                let kind = e.kind();
+                match self.transport(ureq::Error::Io(e)) {
+                    Error::KeyStoreUnavailable { detail, .. } => {
+                        self.unavailable(format!("reading the response ({kind}): {detail}"))
+                    }
+                    other => other,
+                }
+            })?;
+        }
+        let value = if bytes.iter().all(u8::is_ascii_whitespace) {
             Value::Null
         } else {
-            serde_json::from_str(&text)
-                .map_err(|_| self.unavailable(format!("HTTP {status} with a body that is not JSON")))?
+            match serde_json::from_slice(&bytes) {
+                Ok(v) => v,
+                // A proxy's or load balancer's error page while the server is away.
+                Err(_) if transient(status, &Value::Null) => {
+                    return Err(self.temporarily(format!("HTTP {status} with a body that is not JSON"), None));
+                }
+                Err(_) => return Err(self.unavailable(format!("HTTP {status} with a body that is not JSON"))),
+            }
         };
-        Ok((status, value))
+        Ok((status, Json(value)))
     }
 
-    fn login(&self) -> Result<SecretBytes> {
-        let VaultAuth::AppRole { mount, role_id, secret_id } = &self.config.auth else {
-            return Err(self.denied("the token was refused".into()));
+    /// Logs in with AppRole; returns the token and when it expires (a little before its lease ends).
+    fn login(&self) -> Result<Token> {
+        let (mount, role_id, secret_id) = match &self.config.auth {
+            VaultAuth::AppRole { mount, role_id, secret_id } => (mount, role_id, secret_id.clone()),
+            VaultAuth::AppRoleSecretFile { mount, role_id, secret_id_file } => {
+                let mut raw = std::fs::read(secret_id_file)
+                    .map_err(|e| self.denied(format!("reading the AppRole secret id file: {}", e.kind())))?;
+                let len = raw.trim_ascii_end().len();
+                raw.truncate(len);
+                (mount, role_id, SecretBytes::new(raw))
+            }
+            _ => return Err(self.denied("the token was refused".into())),
         };
-        let body = json!({ "role_id": role_id, "secret_id": String::from_utf8_lossy(secret_id.as_bytes()) });
+        let secret_id = std::str::from_utf8(secret_id.as_bytes())
+            .map_err(|_| self.denied("the AppRole secret id is not UTF-8".into()))?;
+        let body = to_body(json!({ "role_id": role_id, "secret_id": secret_id }));
         let (status, value) = self.send(Method::Post, &format!("auth/{mount}/login"), Some(&body), None)?;
         match status {
             200 => {}
-            400 | 403 => return Err(self.denied(format!("AppRole login refused (HTTP {status})"))),
+            400 | 403 => {
+                return Err(self.denied(format!(
+                    "AppRole login refused (HTTP {status}): the role id or secret id is wrong, or the secret id \
+                     expired or has no uses left"
+                )));
+            }
+            s if transient(s, &value) => return Err(self.unexpected(status, &value)),
             _ => return Err(self.unexpected(status, &value)),
         }
         let token = value["auth"]["client_token"]
             .as_str()
             .filter(|t| !t.is_empty())
             .ok_or_else(|| self.unavailable("AppRole login returned no token".into()))?;
+        // Renew by logging in again once 90 % of the lease has passed (0: no expiry).
+        let expires = value["auth"]["lease_duration"]
+            .as_u64()
+            .filter(|&l| l > 0)
+            .map(|l| Instant::now() + Duration::from_millis(l.saturating_mul(900)));
         tracing::info!(target: "qres::keystore", store = "vault", mount = %mount, "AppRole login");
-        Ok(SecretBytes::new(token.as_bytes().to_vec()))
+        Ok(Token { value: SecretBytes::from_slice(token.as_bytes()), expires })
+    }
+
+    /// The current token, logging in first when there is none or it is about to expire.
+    fn token(&self) -> Result<Token> {
+        let mut guard = self.token.lock().unwrap_or_else(|p| p.into_inner());
+        match &*guard {
+            Some(t) if t.expires.is_none_or(|e| Instant::now() < e) => Ok(t.clone()),
+            _ => {
+                let fresh = self.login()?;
+                *guard = Some(fresh.clone());
+                Ok(fresh)
+            }
+        }
+    }
+
+    /// Whether the server still accepts `token` (`auth/token/lookup-self`, allowed by the default
+    /// policy): tells a revoked or expired token from a request its policy denies.
+    fn token_valid(&self, token: &SecretBytes) -> Result<bool> {
+        let (status, value) = self.send(Method::Get, "auth/token/lookup-self", None, Some(token))?;
+        match status {
+            200 => Ok(true),
+            401 | 403 => Ok(false),
+            _ => Err(self.unexpected(status, &value)),
+        }
     }
 
     fn unexpected(&self, status: u16, value: &Value) -> Error {
@@ -335,35 +532,49 @@ impl VaultClient {
                  e.g. `bao secrets enable transit`",
                 self.config.transit_mount, self.config.kv_mount
             )),
-            503 => self.unavailable(format!("HTTP 503 (sealed or in standby): {}", errors.unwrap_or_default())),
+            s if transient(s, value) => self.temporarily(
+                format!(
+                    "HTTP {status} (sealed, in standby, restarting or rate limited): {}",
+                    errors.unwrap_or_default()
+                ),
+                None,
+            ),
             _ => self.unavailable(format!("unexpected HTTP {status}: {}", errors.unwrap_or_default())),
         }
     }
 
-    /// An authenticated request; a refused AppRole token is renewed by logging in again, once.
-    fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Result<(u16, Value)> {
+    /// An authenticated request. With AppRole, a token the server no longer accepts is replaced by a new
+    /// login, once; a token that is valid but not allowed on `path` is an access-denied error at once.
+    fn request(&self, method: Method, path: &str, body: Option<Value>) -> Result<(u16, Json)> {
+        let body = body.map(to_body);
+        let approle = !matches!(self.config.auth, VaultAuth::Token(_));
         for attempt in 0..2 {
-            let token = {
-                let mut guard = self.token.lock().unwrap_or_else(|p| p.into_inner());
-                if guard.is_none() {
-                    *guard = Some(self.login()?);
-                }
-                guard.clone()
-            };
-            let (status, value) = self.send(method, path, body, token.as_ref())?;
-            if status == 403 {
-                if attempt == 0 && matches!(self.config.auth, VaultAuth::AppRole { .. }) {
-                    *self.token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            let token = self.token()?;
+            let (status, value) = self.send(method, path, body.as_deref().map(Vec::as_slice), Some(&token.value))?;
+            if status == 403 || status == 401 {
+                if approle && attempt == 0 && !self.token_valid(&token.value)? {
+                    let mut guard = self.token.lock().unwrap_or_else(|p| p.into_inner());
+                    // Forget it unless another thread has already logged in again.
+                    if guard.as_ref().is_some_and(|t| t.value == token.value) {
+                        *guard = None;
+                    }
                     continue;
                 }
-                return Err(self.denied(format!("permission denied on {path}")));
+                return Err(self.denied(format!(
+                    "permission denied on {path} (the token's policies do not allow this {})",
+                    match method {
+                        Method::Get => "read",
+                        Method::Post => "write",
+                        Method::Delete => "delete",
+                    }
+                )));
             }
-            if status == 503 {
+            if transient(status, &value) {
                 return Err(self.unexpected(status, &value));
             }
             return Ok((status, value));
         }
-        Err(self.denied(format!("permission denied on {path}")))
+        Err(self.denied(format!("permission denied on {path} (a fresh AppRole token was refused)")))
     }
 
     /// Checks that the server answers and is unsealed (`sys/health`, no token needed).
@@ -372,7 +583,7 @@ impl VaultClient {
         match status {
             200 | 429 | 473 => Ok(()),
             501 => Err(self.unavailable("the server is not initialized".into())),
-            503 => Err(self.unavailable("the server is sealed".into())),
+            503 => Err(self.temporarily("the server is sealed".into(), None)),
             _ => Err(self.unexpected(status, &value)),
         }
     }
@@ -402,11 +613,16 @@ impl VaultTransitWrapper {
         let (status, value) = self.client.request(Method::Get, &self.key_path("keys"), None)?;
         match status {
             200 => return self.check_key(&value["data"]),
+            // No transit engine at this mount: creating the key would fail the same way (or, for a role
+            // without create rights, hide the cause behind "permission denied").
+            404 if value["errors"].to_string().contains("no handler for route") => {
+                return Err(self.client.unexpected(status, &value));
+            }
             404 | 400 => {}
             _ => return Err(self.client.unexpected(status, &value)),
         }
         let body = json!({ "type": "aes256-gcm96", "exportable": false, "allow_plaintext_backup": false });
-        let (status, value) = self.client.request(Method::Post, &self.key_path("keys"), Some(&body))?;
+        let (status, value) = self.client.request(Method::Post, &self.key_path("keys"), Some(body))?;
         match status {
             200 | 204 => {
                 tracing::info!(target: "qres::keystore", store = "vault", key = %self.client.config.transit_key, "transit key created");
@@ -462,7 +678,7 @@ impl KeyWrapper for VaultTransitWrapper {
         // `associated_data` binds the context for AEAD transit keys (the `context` parameter would only
         // matter to derived keys).
         let body = json!({ "plaintext": STANDARD.encode(data_key), "associated_data": STANDARD.encode(context) });
-        let (status, value) = self.client.request(Method::Post, &self.key_path("encrypt"), Some(&body))?;
+        let (status, value) = self.client.request(Method::Post, &self.key_path("encrypt"), Some(body))?;
         if status != 200 {
             return Err(self.client.unexpected(status, &value));
         }
@@ -479,7 +695,7 @@ impl KeyWrapper for VaultTransitWrapper {
             return Err(Error::AuthenticationFailed);
         }
         let body = json!({ "ciphertext": ct, "associated_data": STANDARD.encode(context) });
-        let (status, value) = self.client.request(Method::Post, &self.key_path("decrypt"), Some(&body))?;
+        let (status, value) = self.client.request(Method::Post, &self.key_path("decrypt"), Some(body))?;
         match status {
             200 => {}
             400 => {
@@ -500,10 +716,10 @@ impl KeyWrapper for VaultTransitWrapper {
             }
             _ => return Err(self.client.unexpected(status, &value)),
         }
-        let mut b64 = value["data"]["plaintext"].as_str().ok_or(Error::AuthenticationFailed)?.to_owned();
-        let key = STANDARD.decode(b64.as_bytes()).map_err(|_| Error::AuthenticationFailed);
-        zeroize::Zeroize::zeroize(&mut b64);
-        Ok(SecretBytes::new(key?))
+        // The base64 text in `value` is zeroized when `value` drops; the decoded key goes straight into a
+        // `SecretBytes`.
+        let b64 = value["data"]["plaintext"].as_str().ok_or(Error::AuthenticationFailed)?;
+        Ok(SecretBytes::new(STANDARD.decode(b64.as_bytes()).map_err(|_| Error::AuthenticationFailed)?))
     }
 }
 
@@ -560,7 +776,7 @@ impl VaultKeyStore {
             "options": { "cas": cas },
             "data": { "format": "qres-wk1", "sealed": STANDARD.encode(&sealed) },
         });
-        let (status, value) = self.client.request(Method::Post, &path, Some(&body))?;
+        let (status, value) = self.client.request(Method::Post, &path, Some(body))?;
         match status {
             200 => {}
             400 if value.to_string().contains("did not match the current version") => {
@@ -628,7 +844,7 @@ impl VaultKeyStore {
     fn metadata(&self, name: &str) -> Result<Option<Value>> {
         let (status, value) = self.client.request(Method::Get, &self.path("metadata", name)?, None)?;
         match status {
-            200 => Ok(Some(value)),
+            200 => Ok(Some(value.0.clone())),
             404 => Ok(None),
             _ => Err(self.client.unexpected(status, &value)),
         }
@@ -728,7 +944,7 @@ impl KeyStore for VaultKeyStore {
         }
         // `destroy` removes the versions' data permanently (`delete` would only hide it).
         let (status, value) =
-            self.client.request(Method::Post, &self.path("destroy", name)?, Some(&json!({ "versions": old })))?;
+            self.client.request(Method::Post, &self.path("destroy", name)?, Some(json!({ "versions": old })))?;
         match status {
             200 | 204 => {
                 tracing::info!(target: "qres::keystore", store = "vault", name, before = revision, purged = old.len(), "older revisions destroyed");
@@ -750,5 +966,22 @@ impl KeyStore for VaultKeyStore {
             }
             _ => Err(self.client.unexpected(status, &value)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_bodies_never_reallocate_and_values_are_scrubbed() {
+        let key = STANDARD.encode([0x42u8; 32]);
+        let body = to_body(json!({ "plaintext": key, "associated_data": STANDARD.encode([7u8; 300]) }));
+        // Allocated once at its final size: no freed, unzeroized copy of the data key left behind.
+        assert_eq!(body.len(), body.capacity());
+        assert!(body.windows(key.len()).any(|w| w == key.as_bytes()));
+        let mut value = json!({ "data": { "plaintext": key, "list": ["a-token"] }, "n": 1 });
+        scrub(&mut value);
+        assert_eq!(value, json!({ "data": { "plaintext": "", "list": [""] }, "n": 1 }));
     }
 }
