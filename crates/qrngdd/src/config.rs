@@ -107,6 +107,22 @@ pub struct GatewayConfig {
     pub worker_threads: Option<usize>,
     /// `QRNG_SHUTDOWN_GRACE_SECS`: how long in-flight requests may take at shutdown (default 10).
     pub shutdown_grace: Duration,
+    /// `QRNG_HEADER_TIMEOUT_SECS`: a request's headers (at most 64 KiB) must arrive within this, counted
+    /// from when the connection waits for them (default 10).
+    pub header_timeout: Duration,
+    /// `QRNG_BODY_TIMEOUT_SECS`: a `/push` body must arrive whole within this after its headers
+    /// (default 10); a whole request thus takes at most the header plus the body timeout.
+    pub body_timeout: Duration,
+    /// `QRNG_WRITE_TIMEOUT_SECS`: a connection whose answer makes no progress for this long (the peer
+    /// stopped reading) is closed (default 10).
+    pub write_timeout: Duration,
+    /// `QRNG_MAX_PUSHES_PER_ADDRESS`: `/push` uploads one source address (IPv6: one /64) may have in
+    /// progress at once (default 4); more are refused at once with 503 `address_busy`.
+    pub max_pushes_per_address: usize,
+    /// `QRNG_PUSH_MEMORY_BYTES`: bytes of `/push` bodies held in memory at once, counted as they arrive
+    /// (default 16 MiB, at least `QRNG_MAX_PUSH_BYTES`); a push finding none free within its body
+    /// timeout is refused with 503 `busy`.
+    pub push_memory: usize,
 }
 
 impl GatewayConfig {
@@ -168,6 +184,14 @@ impl GatewayConfig {
             Some(_) => Some(env.range("QRNG_WORKER_THREADS", 1, 1, 1024)?),
         };
         let shutdown_grace = Duration::from_secs(env.range("QRNG_SHUTDOWN_GRACE_SECS", 10, 0, 3600)?);
+        let header_timeout = Duration::from_secs(env.range("QRNG_HEADER_TIMEOUT_SECS", 10, 1, 600)?);
+        let body_timeout = Duration::from_secs(env.range("QRNG_BODY_TIMEOUT_SECS", 10, 1, 600)?);
+        let write_timeout = Duration::from_secs(env.range("QRNG_WRITE_TIMEOUT_SECS", 10, 1, 600)?);
+        let max_pushes_per_address = env.range("QRNG_MAX_PUSHES_PER_ADDRESS", 4, 1, 100_000)?;
+        let push_memory = env.range("QRNG_PUSH_MEMORY_BYTES", 16 << 20, 256, 1 << 32)?;
+        if push_memory < max_body {
+            return Err(err("QRNG_PUSH_MEMORY_BYTES", format!("must be at least QRNG_MAX_PUSH_BYTES ({max_body})")));
+        }
         Ok(Self {
             listen,
             api_keys,
@@ -182,6 +206,11 @@ impl GatewayConfig {
             health_min_fill_percent,
             worker_threads,
             shutdown_grace,
+            header_timeout,
+            body_timeout,
+            write_timeout,
+            max_pushes_per_address,
+            push_memory,
         })
     }
 }

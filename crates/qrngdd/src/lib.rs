@@ -16,7 +16,7 @@
 //! * [`gateway`]: the HTTP server (axum on tokio, rustls);
 //! * [`collector`]: the pushing side (blocking, ureq);
 //! * [`config`]: both configurations from environment variables;
-//! * [`buffer`], [`auth`], [`metrics`], [`tls`]: the gateway's parts.
+//! * [`buffer`], [`auth`], [`limits`], [`metrics`], [`tls`]: the gateway's parts.
 //!
 //! The packet codec is `qres::qrngdd`; the client is `qres::entropy::QrngDdSource`.
 
@@ -28,6 +28,7 @@ pub mod buffer;
 pub mod collector;
 pub mod config;
 pub mod gateway;
+pub mod limits;
 pub mod metrics;
 pub mod tls;
 

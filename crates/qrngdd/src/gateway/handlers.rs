@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use qres::qrngdd::{CONTENT_TYPE, PacketError, unix_nanos_now};
+use qres::qrngdd::{CONTENT_TYPE, unix_nanos_now};
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -440,17 +440,73 @@ impl Gateway {
     }
 }
 
-fn push_status(e: &PacketError) -> StatusCode {
-    match e {
-        PacketError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        PacketError::BadSignature => StatusCode::UNAUTHORIZED,
-        PacketError::Replayed { .. } => StatusCode::CONFLICT,
-        _ => StatusCode::BAD_REQUEST,
+/// Why a `/push` body could not be read.
+enum ReadFail {
+    /// Larger than the limit.
+    TooLarge,
+    /// Not whole within the body timeout.
+    Timeout,
+    /// No room among the bodies in memory (`QRNG_PUSH_MEMORY_BYTES`) within the body timeout.
+    Busy,
+    /// The connection failed or closed mid-body.
+    Broken(String),
+}
+
+/// Reads a `/push` body of at most `max` bytes by `deadline`, taking one permit of `memory` per byte as
+/// the bytes arrive (so a slow sender holds only what it sent). Returns the body and its permits.
+async fn read_body<'a>(
+    mut body: Body,
+    max: usize,
+    deadline: tokio::time::Instant,
+    memory: &'a tokio::sync::Semaphore,
+) -> Result<(Vec<u8>, Option<tokio::sync::SemaphorePermit<'a>>), ReadFail> {
+    use http_body_util::BodyExt as _;
+    let mut out = Vec::new();
+    let mut held: Option<tokio::sync::SemaphorePermit<'a>> = None;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(ReadFail::Timeout),
+            Ok(None) => return Ok((out, held)),
+            Ok(Some(Err(e))) => return Err(ReadFail::Broken(e.to_string())),
+            Ok(Some(Ok(f))) => f,
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        if data.is_empty() {
+            continue;
+        }
+        if out.len() + data.len() > max {
+            out.zeroize();
+            return Err(ReadFail::TooLarge);
+        }
+        let n = u32::try_from(data.len()).map_err(|_| ReadFail::TooLarge)?;
+        let permit = match memory.try_acquire_many(n) {
+            Ok(p) => p,
+            Err(_) => match tokio::time::timeout_at(deadline, memory.acquire_many(n)).await {
+                Ok(Ok(p)) => p,
+                _ => {
+                    out.zeroize();
+                    return Err(ReadFail::Busy);
+                }
+            },
+        };
+        match &mut held {
+            Some(h) => h.merge(permit),
+            None => held = Some(permit),
+        }
+        if out.capacity() < out.len() + data.len() {
+            // Grow by copying into a new vector, so the old one can be zeroized (no stray copies of the
+            // entropy are left to the allocator).
+            let mut bigger = Vec::with_capacity((out.len() + data.len()).max(2 * out.len()).min(max));
+            bigger.extend_from_slice(&out);
+            out.zeroize();
+            out = bigger;
+        }
+        out.extend_from_slice(&data);
     }
 }
 
-/// `POST /push`: checks in the order of [`qres::qrngdd::verify`], then stores the payload whole or not
-/// at all.
+/// `POST /push`: the cheap checks on the headers; a place among the source address's uploads; the body,
+/// read whole within the body timeout; only then a verification slot, and [`decide_push`](super::decide_push).
 pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: HeaderMap, body: Body) -> Response {
     let ct_ok = headers
         .get(header::CONTENT_TYPE)
@@ -485,7 +541,35 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
             "packet too large\n".into(),
         );
     }
-    let Ok(Ok(_slot)) = tokio::time::timeout(Duration::from_secs(5), gw.push_slots.acquire()).await else {
+    let Some(_address) = gw.push_addresses.try_acquire(peer.ip()) else {
+        return gw.refuse_push(
+            peer,
+            "address_busy",
+            None,
+            "too many pushes in progress from this address",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy\n".into(),
+        );
+    };
+    let deadline = tokio::time::Instant::now() + gw.config.body_timeout;
+    let (mut body, memory) = match read_body(body, max, deadline, &gw.push_memory).await {
+        Ok(b) => b,
+        Err(e) => {
+            let (reason, status, detail) = match e {
+                ReadFail::TooLarge => ("too_large", StatusCode::PAYLOAD_TOO_LARGE, format!("body exceeds {max} bytes")),
+                ReadFail::Timeout => (
+                    "timeout",
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!("body not complete within {:?}", gw.config.body_timeout),
+                ),
+                ReadFail::Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE, "no memory free for push bodies".into()),
+                ReadFail::Broken(e) => ("malformed", StatusCode::BAD_REQUEST, e),
+            };
+            return gw.refuse_push(peer, reason, None, &detail, status, "packet body could not be read\n".into());
+        }
+    };
+    let Ok(Ok(slot)) = tokio::time::timeout(Duration::from_secs(5), gw.push_slots.acquire()).await else {
+        body.zeroize();
         return gw.refuse_push(
             peer,
             "busy",
@@ -495,64 +579,31 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
             "busy\n".into(),
         );
     };
-    let body = match axum::body::to_bytes(body, max).await {
-        Ok(b) => b,
-        Err(e) => {
-            let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-                || e.to_string().contains("length limit");
-            let (reason, status) = if too_large {
-                ("too_large", StatusCode::PAYLOAD_TOO_LARGE)
+    let v = super::decide_push(&body, verifier, &gw.store, unix_nanos_now(), Instant::now());
+    drop(slot);
+    body.zeroize();
+    drop(memory);
+    match v.reason {
+        None => {
+            gw.metrics.push_accepted(v.stored);
+            tracing::debug!(peer = %peer, sequence = v.sequence, key = ?v.key, bytes = v.stored, dropped = v.dropped, "packet accepted");
+            plain(StatusCode::OK, "ok\n")
+        }
+        Some(reason) => {
+            let text = if reason == "buffer_full" {
+                "buffer full: nothing stored\n".to_owned()
             } else {
-                ("malformed", StatusCode::BAD_REQUEST)
+                format!("{}\n", v.detail)
             };
-            return gw.refuse_push(
-                peer,
-                reason,
-                None,
-                &e.to_string(),
-                status,
-                "packet body could not be read\n".into(),
-            );
-        }
-    };
-    let now = unix_nanos_now();
-    let verified = match verifier.check(&body, now) {
-        Ok(v) => v,
-        Err((e, seq)) => {
-            return gw.refuse_push(peer, e.reason(), seq, &e.to_string(), push_status(&e), format!("{e}\n"));
-        }
-    };
-    let seq = verified.packet.sequence;
-    let len = verified.packet.data.len();
-    let outcome = {
-        let mut store = gw.store();
-        match store.guard.admit(&verified, now) {
-            Err(e) => Err(e),
-            // The sequence stays consumed even if there is no room (see SequenceGuard).
-            Ok(()) => Ok(store.ring.push(&verified.packet.data, Instant::now())),
-        }
-    };
-    match outcome {
-        Err(e) => {
-            let mut r = gw.refuse_push(peer, e.reason(), Some(seq), &e.to_string(), push_status(&e), format!("{e}\n"));
-            // Only a key holder gets here (the HMAC verified): tell it where its stream stands, so that a
+            let mut r = gw.refuse_push(peer, reason, v.sequence, &v.detail, v.status, text);
+            // Only a key holder gets a 409 (the HMAC verified): tell it where its stream stands, so that a
             // collector whose sequence fell behind (a clock stepped back) can continue above it.
-            if let PacketError::Replayed { last, .. } = e
-                && let Ok(v) = HeaderValue::from_str(&last.to_string())
+            if let Some(last) = v.last_sequence
+                && let Ok(h) = HeaderValue::from_str(&last.to_string())
             {
-                r.headers_mut().insert(LAST_SEQUENCE_HEADER, v);
+                r.headers_mut().insert(LAST_SEQUENCE_HEADER, h);
             }
             r
-        }
-        Ok(crate::buffer::PushOutcome::Refused { free }) => {
-            let detail = format!("{len} bytes do not fit ({free} free); nothing stored");
-            let msg = "buffer full: nothing stored\n".to_owned();
-            gw.refuse_push(peer, "buffer_full", Some(seq), &detail, StatusCode::INSUFFICIENT_STORAGE, msg)
-        }
-        Ok(crate::buffer::PushOutcome::Stored { dropped }) => {
-            gw.metrics.push_accepted(len);
-            tracing::debug!(peer = %peer, sequence = seq, key = %verified.key, bytes = len, dropped, "packet accepted");
-            plain(StatusCode::OK, "ok\n")
         }
     }
 }

@@ -1,7 +1,10 @@
-//! The accept loop: plain HTTP/1.1 or TLS 1.3, a cap on open connections, header-read timeouts, and
-//! graceful shutdown (stop accepting, let requests in flight finish within the grace period).
+//! The accept loop: plain HTTP/1.1 or TLS 1.3, a cap on open connections, header-read and write timeouts
+//! (a peer that sends its request slowly, or stops reading its answer, is cut off), and graceful shutdown
+//! (stop accepting, let requests in flight finish within the grace period).
 
+use super::io::{OnTimeout, WriteDeadline};
 use super::{Gateway, router};
+use crate::metrics::ConnectionClose;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use hyper::body::Incoming;
@@ -22,7 +25,6 @@ use tower::ServiceExt as _;
 pub static TLS_HANDSHAKE_FAILURES: AtomicU64 = AtomicU64::new(0);
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `gateway` on `listener` until `shutdown` completes, then drains connections for at most the
 /// configured grace period.
@@ -36,7 +38,14 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(gateway.config().max_connections));
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true).max_buf_size(64 * 1024);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(gateway.config().header_timeout)
+        .keep_alive(true)
+        .max_buf_size(64 * 1024);
+    let on_write_timeout: OnTimeout = {
+        let gw = gateway.clone();
+        Arc::new(move || gw.metrics().connection_closed(ConnectionClose::WriteTimeout))
+    };
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -56,6 +65,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let stream = WriteDeadline::new(stream, gateway.config().write_timeout, on_write_timeout.clone());
         let svc = connection_service(gateway.clone(), app.clone(), peer);
         match &tls {
             None => {

@@ -388,3 +388,17 @@ impl MockAppliance {
         Self { base: format!("{scheme}://localhost:{}", addr.port()), requests, _stop: tx }
     }
 }
+
+/// A TCP connection to `to` from the loopback source address `127.0.0.<host>` (every 127.0.0.0/8 address
+/// is local on Linux), so that a test can play several clients with different addresses. With `rcvbuf`,
+/// the receive buffer is set before connecting (a reader that never reads then stalls the sender early).
+pub fn connect_from(host: u8, to: SocketAddr, rcvbuf: Option<usize>) -> std::io::Result<std::net::TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    if let Some(n) = rcvbuf {
+        s.set_recv_buffer_size(n)?;
+    }
+    s.bind(&SocketAddr::from(([127, 0, 0, host], 0)).into())?;
+    s.connect_timeout(&to.into(), Duration::from_secs(5))?;
+    Ok(s.into())
+}
