@@ -93,6 +93,10 @@ pub struct GatewayConfig {
     pub overflow: OverflowPolicy,
     /// `QRNG_RATE_LIMIT_PER_SECOND`: requests per second per API key, also the burst (default 100).
     pub rate_limit_per_second: u32,
+    /// `QRNG_RATE_LIMIT_BYTES_PER_SECOND`: random bytes per second per API key, also the burst (default
+    /// 1 MiB; at least 65,536, the largest request). Beside the request budget, so that a key making
+    /// large requests cannot drain the buffer for the others.
+    pub rate_limit_bytes_per_second: u64,
     /// Packet checks: `QRNG_PACKET_TTL_SECS` (default 300), `QRNG_MAX_CLOCK_SKEW_SECS` (default 60),
     /// `QRNG_MAX_PUSH_BYTES` (default 1 MiB + 4 KiB).
     pub verifier: VerifierConfig,
@@ -160,6 +164,7 @@ impl GatewayConfig {
             }
         };
         let rate_limit_per_second = env.range("QRNG_RATE_LIMIT_PER_SECOND", 100, 1, 100_000_000)?;
+        let rate_limit_bytes_per_second = env.range("QRNG_RATE_LIMIT_BYTES_PER_SECOND", 1 << 20, 65_536, 1 << 40)?;
         let packet_ttl: u64 = env.range("QRNG_PACKET_TTL_SECS", 300, 1, 3600)?;
         let ttl = if buffer_ttl_secs > 0 { packet_ttl.min(buffer_ttl_secs) } else { packet_ttl };
         let skew: u64 = env.range("QRNG_MAX_CLOCK_SKEW_SECS", 60, 0, 600)?;
@@ -200,6 +205,7 @@ impl GatewayConfig {
             buffer_ttl: (buffer_ttl_secs > 0).then(|| Duration::from_secs(buffer_ttl_secs)),
             overflow,
             rate_limit_per_second,
+            rate_limit_bytes_per_second,
             verifier,
             tls,
             max_connections,

@@ -26,8 +26,8 @@ pub enum ConnectionClose {
 }
 
 /// Why a client request was refused.
-pub const CLIENT_REASONS: [&str; 5] =
-    ["missing_api_key", "bad_api_key", "rate_limited", "bad_request", "insufficient_entropy"];
+pub const CLIENT_REASONS: [&str; 6] =
+    ["missing_api_key", "bad_api_key", "rate_limited", "bad_request", "insufficient_entropy", "byte_rate_limited"];
 
 /// The gateway's counters.
 #[derive(Debug, Default)]
@@ -72,6 +72,8 @@ pub enum ClientReject {
     BadRequest = 3,
     /// Not enough entropy buffered.
     InsufficientEntropy = 4,
+    /// Over the key's byte budget.
+    ByteRateLimited = 5,
 }
 
 impl ClientReject {

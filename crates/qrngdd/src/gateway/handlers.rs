@@ -85,6 +85,7 @@ impl Gateway {
             ClientReject::MissingApiKey => plain(StatusCode::UNAUTHORIZED, "API key required\n"),
             ClientReject::BadApiKey => plain(StatusCode::UNAUTHORIZED, "invalid API key\n"),
             ClientReject::RateLimited => plain(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded\n"),
+            ClientReject::ByteRateLimited => plain(StatusCode::TOO_MANY_REQUESTS, "byte rate limit exceeded\n"),
             ClientReject::BadRequest => plain(StatusCode::BAD_REQUEST, "bad request\n"),
             ClientReject::InsufficientEntropy => {
                 plain(StatusCode::SERVICE_UNAVAILABLE, "not enough entropy buffered\n")
@@ -115,22 +116,49 @@ impl Gateway {
             return Err(self.refuse(peer, endpoint, ClientReject::BadApiKey, "unknown API key"));
         };
         if rate_limited && let Err(wait) = self.keys.take_token(index, Instant::now()) {
-            let mut r = self.refuse(peer, endpoint, ClientReject::RateLimited, &ApiKeys::label(index));
-            let secs = wait.ceil().max(1.0) as u64;
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
+            if let Some(u) = self.keys.usage(index) {
+                u.limited_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            return Err(r);
+            return Err(self.refuse_limited(peer, endpoint, ClientReject::RateLimited, index, wait));
         }
         Ok(index)
     }
 
-    /// Moves `n` bytes out of the buffer, or refuses with 503.
-    fn take(&self, peer: SocketAddr, endpoint: Endpoint, n: usize) -> Result<Vec<u8>, Response> {
+    /// A 429 with `Retry-After` (whole seconds, at least 1).
+    fn refuse_limited(
+        &self,
+        peer: SocketAddr,
+        endpoint: Endpoint,
+        why: ClientReject,
+        key: usize,
+        wait: f64,
+    ) -> Response {
+        let mut r = self.refuse(peer, endpoint, why, &ApiKeys::label(key));
+        let secs = wait.ceil().max(1.0) as u64;
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+
+    /// Moves `n` bytes out of the buffer for key `key`: refuses with 429 over the key's byte budget, or
+    /// with 503 when the buffer holds fewer (the budget is then given back).
+    fn take(&self, peer: SocketAddr, endpoint: Endpoint, key: usize, n: usize) -> Result<Vec<u8>, Response> {
+        let now = Instant::now();
+        if let Err(wait) = self.keys.take_bytes(key, n, now) {
+            if let Some(u) = self.keys.usage(key) {
+                u.limited_bytes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            return Err(self.refuse_limited(peer, endpoint, ClientReject::ByteRateLimited, key, wait));
+        }
         let mut out = vec![0u8; n];
-        if self.store().ring.take(&mut out, Instant::now()) {
+        if self.store().ring.take(&mut out, now) {
+            if let Some(u) = self.keys.usage(key) {
+                u.bytes_served.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+            }
             Ok(out)
         } else {
+            self.keys.refund_bytes(key, n);
             Err(self.refuse(peer, endpoint, ClientReject::InsufficientEntropy, "buffer too low"))
         }
     }
@@ -165,9 +193,10 @@ pub(super) async fn random(
 /// `GET /api/random` without extractors: the server calls it directly for the hot path.
 pub(crate) fn random_response(gw: &Gateway, peer: SocketAddr, query: Option<&str>, headers: &HeaderMap) -> Response {
     let p = Params::parse(query);
-    if let Err(r) = gw.admit_client(peer, Endpoint::Random, headers, &p, true) {
-        return r;
-    }
+    let key = match gw.admit_client(peer, Endpoint::Random, headers, &p, true) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let Some(n) = p.bytes.as_deref().and_then(|b| b.parse::<usize>().ok()).filter(|n| (1..=MAX_BYTES).contains(n))
     else {
         return gw.refuse(peer, Endpoint::Random, ClientReject::BadRequest, "bytes must be 1..=65536");
@@ -192,7 +221,7 @@ pub(crate) fn random_response(gw: &Gateway, peer: SocketAddr, query: Option<&str
             );
         }
     };
-    let mut data = match gw.take(peer, Endpoint::Random, n) {
+    let mut data = match gw.take(peer, Endpoint::Random, key, n) {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -235,9 +264,10 @@ pub(super) async fn integers(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    if let Err(r) = gw.admit_client(peer, Endpoint::Integers, &headers, &p, true) {
-        return r;
-    }
+    let key = match gw.admit_client(peer, Endpoint::Integers, &headers, &p, true) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let bad = |d| gw.refuse(peer, Endpoint::Integers, ClientReject::BadRequest, d);
     let Some(count) = parse_count(p.count.as_deref(), None, MAX_COUNT) else { return bad("count must be 1..=1000") };
     let min: i64 = match p.min.as_deref().map(str::parse).transpose() {
@@ -255,7 +285,7 @@ pub(super) async fn integers(
     // Accept words below the largest multiple of `range` that fits in 2^64.
     let limit = (1u128 << 64) - ((1u128 << 64) % range);
     let mut values = Vec::with_capacity(count);
-    let mut words = match gw.take(peer, Endpoint::Integers, 8 * count) {
+    let mut words = match gw.take(peer, Endpoint::Integers, key, 8 * count) {
         Ok(w) => w,
         Err(r) => return r,
     };
@@ -265,7 +295,7 @@ pub(super) async fn integers(
         if i == words.len() {
             // Rare: a rejected word; draw another.
             words.zeroize();
-            words = match gw.take(peer, Endpoint::Integers, 8) {
+            words = match gw.take(peer, Endpoint::Integers, key, 8) {
                 Ok(w) => w,
                 Err(r) => return r,
             };
@@ -291,13 +321,14 @@ pub(super) async fn floats(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    if let Err(r) = gw.admit_client(peer, Endpoint::Floats, &headers, &p, true) {
-        return r;
-    }
+    let key = match gw.admit_client(peer, Endpoint::Floats, &headers, &p, true) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let Some(count) = parse_count(p.count.as_deref(), None, MAX_COUNT) else {
         return gw.refuse(peer, Endpoint::Floats, ClientReject::BadRequest, "count must be 1..=1000");
     };
-    let mut words = match gw.take(peer, Endpoint::Floats, 8 * count) {
+    let mut words = match gw.take(peer, Endpoint::Floats, key, 8 * count) {
         Ok(w) => w,
         Err(r) => return r,
     };
@@ -318,13 +349,14 @@ pub(super) async fn uuid(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    if let Err(r) = gw.admit_client(peer, Endpoint::Uuid, &headers, &p, true) {
-        return r;
-    }
+    let key = match gw.admit_client(peer, Endpoint::Uuid, &headers, &p, true) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let Some(count) = parse_count(p.count.as_deref(), Some(1), MAX_UUIDS) else {
         return gw.refuse(peer, Endpoint::Uuid, ClientReject::BadRequest, "count must be 1..=100");
     };
-    let mut raw = match gw.take(peer, Endpoint::Uuid, 16 * count) {
+    let mut raw = match gw.take(peer, Endpoint::Uuid, key, 16 * count) {
         Ok(w) => w,
         Err(r) => return r,
     };
@@ -412,6 +444,7 @@ pub(super) async fn health(State(gw): Gw) -> Response {
 /// `GET /metrics`.
 pub(super) async fn metrics(State(gw): Gw) -> Response {
     let mut text = gw.metrics.render(gw.gauge(), gw.uptime_secs());
+    gw.keys.render_usage(&mut text);
     let tls = super::server::TLS_HANDSHAKE_FAILURES.load(std::sync::atomic::Ordering::Relaxed);
     text.push_str(&format!(
         "# HELP qrngdd_tls_handshake_failures_total TLS handshakes refused or failed.\n\

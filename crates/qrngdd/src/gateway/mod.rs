@@ -14,7 +14,8 @@
 //! | `POST /push` | HMAC | an [`EntropyPacket`](qres::qrngdd::EntropyPacket) from a collector |
 //!
 //! The API key is given as `Authorization: Bearer <key>` or `api_key=<key>`. Client errors: 400 bad
-//! parameters, 401 missing or unknown key, 429 over the key's rate limit (with `Retry-After`), 503 not
+//! parameters, 401 missing or unknown key, 429 over the key's request or byte budget (with `Retry-After`;
+//! `QRNG_RATE_LIMIT_PER_SECOND`, `QRNG_RATE_LIMIT_BYTES_PER_SECOND`), 503 not
 //! enough entropy buffered. Push errors: 413 body too large, 415 wrong content type, 400 malformed /
 //! bad checksum / stale / from the future, 401 bad HMAC, 408 body not whole within the body timeout
 //! (`timeout`), 409 replayed or old sequence, 507 not enough room (nothing stored), 503 push not
@@ -90,7 +91,7 @@ impl Gateway {
         let guard = SequenceGuard::new(unix_nanos_now(), &config.verifier);
         let ring = EntropyRing::new(config.buffer_size, config.buffer_ttl, config.overflow);
         Ok(Arc::new(Self {
-            keys: ApiKeys::new(&config.api_keys, config.rate_limit_per_second),
+            keys: ApiKeys::new(&config.api_keys, config.rate_limit_per_second, config.rate_limit_bytes_per_second),
             verifier,
             store: Mutex::new(Store { ring, guard }),
             metrics: Metrics::default(),

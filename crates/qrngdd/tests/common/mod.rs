@@ -142,6 +142,7 @@ pub fn gateway_env() -> Vec<(&'static str, String)> {
         ("QRNG_BUFFER_SIZE", (1 << 20).to_string()),
         ("QRNG_MAX_CLOCK_SKEW_SECS", "1".into()),
         ("QRNG_RATE_LIMIT_PER_SECOND", "100000".into()),
+        ("QRNG_RATE_LIMIT_BYTES_PER_SECOND", (1u64 << 40).to_string()),
         ("QRNG_WORKER_THREADS", "2".into()),
     ]
 }
