@@ -102,8 +102,12 @@ pub struct GatewayConfig {
     pub verifier: VerifierConfig,
     /// `QRNG_TLS_CERT_FILE` and `QRNG_TLS_KEY_FILE` (PEM): serve HTTPS (TLS 1.3 only) when both are set.
     pub tls: Option<(PathBuf, PathBuf)>,
-    /// `QRNG_MAX_CONNECTIONS`: open connections at most (default 1024).
+    /// `QRNG_MAX_CONNECTIONS`: open connections at most (default 1024). At the cap, a new connection
+    /// closes the one idle for longest (no request in progress) to take its place.
     pub max_connections: usize,
+    /// `QRNG_MAX_CONNECTIONS_PER_ADDRESS`: open connections per source address (IPv6: per /64) at most
+    /// (default 128); more are closed at once.
+    pub max_connections_per_address: usize,
     /// `QRNG_HEALTH_MIN_FILL_PERCENT`: `/health` is 200 above this buffer fill (default 5, as the public
     /// gateway).
     pub health_min_fill_percent: f64,
@@ -183,6 +187,7 @@ impl GatewayConfig {
             }
         };
         let max_connections = env.range("QRNG_MAX_CONNECTIONS", 1024, 1, 1_000_000)?;
+        let max_connections_per_address = env.range("QRNG_MAX_CONNECTIONS_PER_ADDRESS", 128, 1, 1_000_000)?;
         let health_min_fill_percent = env.range("QRNG_HEALTH_MIN_FILL_PERCENT", 5.0, 0.0, 100.0)?;
         let worker_threads = match env.raw("QRNG_WORKER_THREADS") {
             None => None,
@@ -209,6 +214,7 @@ impl GatewayConfig {
             verifier,
             tls,
             max_connections,
+            max_connections_per_address,
             health_min_fill_percent,
             worker_threads,
             shutdown_grace,

@@ -1,9 +1,12 @@
-//! The accept loop: plain HTTP/1.1 or TLS 1.3, a cap on open connections, header-read and write timeouts
+//! The accept loop: plain HTTP/1.1 or TLS 1.3, a cap on open connections (per source address, and in
+//! all: at the cap, the connection idle for longest is closed to make room for a new one), header-read
+//! and write timeouts
 //! (a peer that sends its request slowly, or stops reading its answer, is cut off), and graceful shutdown
 //! (stop accepting, let requests in flight finish within the grace period).
 
 use super::io::{OnTimeout, WriteDeadline};
 use super::{Gateway, router};
+use crate::limits::PerAddress;
 use crate::metrics::ConnectionClose;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -11,13 +14,15 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
@@ -46,12 +51,10 @@ pub async fn serve(
         let gw = gateway.clone();
         Arc::new(move || gw.metrics().connection_closed(ConnectionClose::WriteTimeout))
     };
+    let per_address = PerAddress::new(gateway.config().max_connections_per_address);
+    let registry = Arc::new(Registry::default());
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            () = &mut shutdown => break,
-        };
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
@@ -64,33 +67,57 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(address) = per_address.try_acquire(peer.ip()) else {
+            gateway.metrics().connection_closed(ConnectionClose::AddressLimit);
+            tracing::warn!(target: "qrngdd::audit", peer = %peer, reason = "address_limit", "connection refused");
+            drop(stream);
+            continue;
+        };
+        // At the cap: close the connection idle for longest (no request in progress) to make room, then
+        // wait for its place (or any other) to come free.
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                if registry.shed_oldest_idle() {
+                    gateway.metrics().connection_closed(ConnectionClose::ShedIdle);
+                }
+                tokio::select! {
+                    p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         let stream = WriteDeadline::new(stream, gateway.config().write_timeout, on_write_timeout.clone());
-        let svc = connection_service(gateway.clone(), app.clone(), peer);
-        match &tls {
-            None => {
-                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                    drop(permit);
-                });
-            }
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
-                let http = http.clone();
-                let watcher = graceful.watcher();
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        let state = registry.open();
+        let svc = connection_service(gateway.clone(), app.clone(), peer, state.clone());
+        let registry = registry.clone();
+        let http = http.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let serve = async {
+                match tls {
+                    None => {
+                        let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), svc)).await;
+                    }
+                    Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(s)) => {
                             let _ = watcher.watch(http.serve_connection(TokioIo::new(s), svc)).await;
                         }
                         Ok(Err(e)) => tls_refused(peer, &e.to_string()),
                         Err(_) => tls_refused(peer, "handshake timed out"),
-                    }
-                    drop(permit);
-                });
+                    },
+                }
+            };
+            tokio::select! {
+                () = serve => {}
+                () = state.shed.notified() => tracing::debug!(peer = %peer, "idle connection closed to make room"),
             }
-        }
+            registry.close(state.id);
+            drop(permit);
+            drop(address);
+        });
     }
     drop(listener);
     tracing::info!(connections = graceful.count(), "shutting down: no new connections; draining");
@@ -109,6 +136,7 @@ fn connection_service(
     gateway: Arc<Gateway>,
     app: axum::Router,
     peer: SocketAddr,
+    state: Arc<ConnState>,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
     Response = axum::response::Response,
@@ -116,10 +144,12 @@ fn connection_service(
     Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
 > + Clone {
     hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        let busy = Busy::start(&state);
         let hot = req.method() == axum::http::Method::GET && req.uri().path() == "/api/random";
         let fast = hot.then(|| super::handlers::random_response(&gateway, peer, req.uri().query(), req.headers()));
         let app = app.clone();
         async move {
+            let _busy = busy;
             match fast {
                 Some(r) => Ok(r),
                 None => {
@@ -129,6 +159,82 @@ fn connection_service(
             }
         }
     })
+}
+
+/// The open connections, so that the accept loop can close the one idle for longest when at the cap.
+#[derive(Default)]
+struct Registry {
+    next: AtomicU64,
+    open: Mutex<HashMap<u64, Arc<ConnState>>>,
+}
+
+/// One connection's state as the registry sees it.
+struct ConnState {
+    id: u64,
+    /// Requests in progress.
+    in_flight: AtomicU32,
+    /// When the connection last became idle (opened, or its last request done).
+    idle_since: Mutex<Instant>,
+    /// Notified to close the connection.
+    shed: Notify,
+}
+
+impl Registry {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<ConnState>>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn open(&self) -> Arc<ConnState> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let state = Arc::new(ConnState {
+            id,
+            in_flight: AtomicU32::new(0),
+            idle_since: Mutex::new(Instant::now()),
+            shed: Notify::new(),
+        });
+        self.table().insert(id, state.clone());
+        state
+    }
+
+    fn close(&self, id: u64) {
+        self.table().remove(&id);
+    }
+
+    /// Closes the connection idle for longest (taking it out of the table); `false` if none is idle.
+    fn shed_oldest_idle(&self) -> bool {
+        let mut t = self.table();
+        let oldest = t
+            .values()
+            .filter(|c| c.in_flight.load(Ordering::Relaxed) == 0)
+            .min_by_key(|c| *c.idle_since.lock().unwrap_or_else(|p| p.into_inner()))
+            .map(|c| c.id);
+        match oldest.and_then(|id| t.remove(&id)) {
+            Some(c) => {
+                // `notify_one` keeps the wake-up if the task is not waiting yet.
+                c.shed.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Marks a request in progress on a connection for as long as it lives.
+struct Busy(Arc<ConnState>);
+
+impl Busy {
+    fn start(state: &Arc<ConnState>) -> Self {
+        state.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self(state.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::Relaxed) == 1 {
+            *self.0.idle_since.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        }
+    }
 }
 
 fn tls_refused(peer: SocketAddr, detail: &str) {
