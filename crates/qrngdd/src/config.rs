@@ -53,6 +53,14 @@ impl Env<'_> {
         Ok(v)
     }
 
+    fn flag(&self, var: &'static str) -> Result<bool, ConfigError> {
+        match self.raw(var).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("false" | "0" | "no" | "off") => Ok(false),
+            Some("true" | "1" | "yes" | "on") => Ok(true),
+            Some(v) => Err(err(var, format!("expected true or false, got {v:?}"))),
+        }
+    }
+
     fn list(&self, var: &str) -> Vec<String> {
         self.raw(var)
             .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
@@ -102,6 +110,10 @@ pub struct GatewayConfig {
     pub verifier: VerifierConfig,
     /// `QRNG_TLS_CERT_FILE` and `QRNG_TLS_KEY_FILE` (PEM): serve HTTPS (TLS 1.3 only) when both are set.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// `QRNG_REQUIRE_PQ_TLS` (`true`/`false`, default `false`): accept only TLS handshakes that use the
+    /// hybrid post-quantum group `X25519MLKEM768` (otherwise it is preferred, and classical clients still
+    /// connect).
+    pub require_pq_tls: bool,
     /// `QRNG_MAX_CONNECTIONS`: open connections at most (default 1024). At the cap, a new connection
     /// closes the one idle for longest (no request in progress) to take its place.
     pub max_connections: usize,
@@ -187,6 +199,7 @@ impl GatewayConfig {
             }
         };
         let max_connections = env.range("QRNG_MAX_CONNECTIONS", 1024, 1, 1_000_000)?;
+        let require_pq_tls = env.flag("QRNG_REQUIRE_PQ_TLS")?;
         let max_connections_per_address = env.range("QRNG_MAX_CONNECTIONS_PER_ADDRESS", 128, 1, 1_000_000)?;
         let health_min_fill_percent = env.range("QRNG_HEALTH_MIN_FILL_PERCENT", 5.0, 0.0, 100.0)?;
         let worker_threads = match env.raw("QRNG_WORKER_THREADS") {
@@ -215,6 +228,7 @@ impl GatewayConfig {
             tls,
             max_connections,
             max_connections_per_address,
+            require_pq_tls,
             health_min_fill_percent,
             worker_threads,
             shutdown_grace,
@@ -261,6 +275,9 @@ pub struct CollectorConfig {
     pub initial_backoff: Duration,
     /// `QRNG_PUSH_CA_FILE`: PEM CA certificates trusted for an `https` push URL.
     pub push_ca: Option<PathBuf>,
+    /// `QRNG_REQUIRE_PQ_TLS` (default `false`): push only over TLS with the post-quantum group
+    /// `X25519MLKEM768` (it is always offered and preferred).
+    pub require_pq_tls: bool,
     /// `QRNG_PACKET_MAX_BYTES`: payload bytes per packet at most (default 65,536).
     pub packet_max_bytes: usize,
     /// `QRNG_SEQUENCE_FILE`: where to persist the sequence high-water mark (optional; see
@@ -335,6 +352,7 @@ impl CollectorConfig {
             max_retries: env.range("QRNG_MAX_RETRIES", 5, 0, 100)?,
             initial_backoff: Duration::from_millis(env.range("QRNG_INITIAL_BACKOFF_MS", 100, 1, 60_000)?),
             push_ca: env.path("QRNG_PUSH_CA_FILE"),
+            require_pq_tls: env.flag("QRNG_REQUIRE_PQ_TLS")?,
             packet_max_bytes: env.range("QRNG_PACKET_MAX_BYTES", 65_536, 1, 1 << 20)?,
             sequence_file: env.path("QRNG_SEQUENCE_FILE"),
             min_entropy_per_byte,

@@ -11,7 +11,8 @@
 //! ours to its gateway; clients of either gateway work with the other. Stricter than it: packet TTL and
 //! clock-skew limits, strictly increasing sequences per collector key, several HMAC keys for rotation,
 //! constant-time key checks, per-key rate limits, pushes stored whole or refused (507), every byte served
-//! at most once, memory bounded by the buffer, TLS 1.3 only, an audit event for every refusal.
+//! at most once, memory bounded by the buffer, TLS 1.3 only with the post-quantum hybrid `X25519MLKEM768`
+//! preferred, an audit event for every refusal.
 //!
 //! * [`gateway`]: the HTTP server (axum on tokio, rustls);
 //! * [`collector`]: the pushing side (blocking, ureq);

@@ -97,7 +97,7 @@ impl Collector {
     pub fn from_config(config: CollectorConfig) -> Result<Self, String> {
         let mut sources: Vec<Box<dyn EntropySource>> = Vec::new();
         if !config.appliance_urls.is_empty() {
-            let agent = http_agent(config.appliance_ca.as_deref(), Duration::from_secs(30))?;
+            let agent = http_agent(config.appliance_ca.as_deref(), Duration::from_secs(30), false)?;
             for url in &config.appliance_urls {
                 sources.push(Box::new(QuantisAppliance::new(url, agent.clone(), config.min_entropy_per_byte)));
             }
@@ -122,7 +122,7 @@ impl Collector {
         let sources =
             sources.into_iter().map(Monitored::new).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
         let push_ca = if config.push_url.starts_with("https://") { config.push_ca.as_deref() } else { None };
-        let agent = http_agent(push_ca, Duration::from_secs(30))?;
+        let agent = http_agent(push_ca, Duration::from_secs(30), config.require_pq_tls)?;
         let ms = u64::try_from(unix_nanos_now() / 1_000_000).map_err(|_| "the clock is before 1970")?;
         let sequence =
             SequenceSource::new(ms, config.sequence_file.clone()).map_err(|e| format!("sequence file: {e}"))?;

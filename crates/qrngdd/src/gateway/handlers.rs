@@ -450,6 +450,14 @@ pub(super) async fn metrics(State(gw): Gw) -> Response {
         "# HELP qrngdd_tls_handshake_failures_total TLS handshakes refused or failed.\n\
          # TYPE qrngdd_tls_handshake_failures_total counter\nqrngdd_tls_handshake_failures_total {tls}\n"
     ));
+    let pq = super::server::TLS_HANDSHAKES_PQ.load(std::sync::atomic::Ordering::Relaxed);
+    let classical = super::server::TLS_HANDSHAKES_CLASSICAL.load(std::sync::atomic::Ordering::Relaxed);
+    text.push_str(&format!(
+        "# HELP qrngdd_tls_handshakes_total TLS handshakes completed, by key exchange.\n\
+         # TYPE qrngdd_tls_handshakes_total counter\n\
+         qrngdd_tls_handshakes_total{{group=\"X25519MLKEM768\"}} {pq}\n\
+         qrngdd_tls_handshakes_total{{group=\"classical\"}} {classical}\n"
+    ));
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 

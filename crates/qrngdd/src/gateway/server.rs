@@ -29,6 +29,12 @@ use tower::ServiceExt as _;
 /// TLS handshakes that failed (for example a TLS 1.2-only client), counted for `/metrics`.
 pub static TLS_HANDSHAKE_FAILURES: AtomicU64 = AtomicU64::new(0);
 
+/// Completed TLS handshakes whose key exchange was the post-quantum hybrid `X25519MLKEM768`.
+pub static TLS_HANDSHAKES_PQ: AtomicU64 = AtomicU64::new(0);
+
+/// Completed TLS handshakes with a classical key exchange only.
+pub static TLS_HANDSHAKES_CLASSICAL: AtomicU64 = AtomicU64::new(0);
+
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `gateway` on `listener` until `shutdown` completes, then drains connections for at most the
@@ -103,6 +109,12 @@ pub async fn serve(
                     }
                     Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(s)) => {
+                            let group = s.get_ref().1.negotiated_key_exchange_group().map(|g| g.name());
+                            if group == Some(rustls::NamedGroup::X25519MLKEM768) {
+                                TLS_HANDSHAKES_PQ.fetch_add(1, Ordering::Relaxed);
+                            } else {
+                                TLS_HANDSHAKES_CLASSICAL.fetch_add(1, Ordering::Relaxed);
+                            }
                             let _ = watcher.watch(http.serve_connection(TokioIo::new(s), svc)).await;
                         }
                         Ok(Err(e)) => tls_refused(peer, &e.to_string()),

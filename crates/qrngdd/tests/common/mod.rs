@@ -331,7 +331,7 @@ impl MockAppliance {
         use axum::response::IntoResponse;
         use std::sync::atomic::{AtomicU64, Ordering};
         let requests = Arc::new(AtomicU64::new(0));
-        let tls = tls.map(|(c, k)| tokio_rustls::TlsAcceptor::from(qrngdd::tls::server_config(c, k).unwrap()));
+        let tls = tls.map(|(c, k)| tokio_rustls::TlsAcceptor::from(qrngdd::tls::server_config(c, k, false).unwrap()));
         let scheme = if tls.is_some() { "https" } else { "http" };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
