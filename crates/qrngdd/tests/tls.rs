@@ -14,17 +14,19 @@ fn tls_gateway(dir: &std::path::Path) -> Gateway {
     Gateway::start(&env)
 }
 
-/// A bare rustls handshake with the given protocol versions; `Ok(version)` or the error text.
-fn handshake(
+/// A bare rustls handshake with the given provider and protocol versions: the connection, or the error
+/// text.
+fn connect(
     port: u16,
     ca: &std::path::Path,
+    provider: Arc<rustls::crypto::CryptoProvider>,
     versions: &[&'static rustls::SupportedProtocolVersion],
-) -> Result<String, String> {
+) -> Result<rustls::ClientConnection, String> {
     let mut roots = rustls::RootCertStore::empty();
     for c in qrngdd::tls::load_certs(ca).unwrap() {
         roots.add(c).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
         .unwrap()
         .with_root_certificates(roots)
@@ -36,6 +38,16 @@ fn handshake(
     while conn.is_handshaking() {
         conn.complete_io(&mut sock).map_err(|e| e.to_string())?;
     }
+    Ok(conn)
+}
+
+/// A handshake with ring's (classical) provider: `Ok(version)` or the error text.
+fn handshake(
+    port: u16,
+    ca: &std::path::Path,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<String, String> {
+    let conn = connect(port, ca, Arc::new(rustls::crypto::ring::default_provider()), versions)?;
     Ok(format!("{:?}", conn.protocol_version().unwrap()))
 }
 
@@ -99,28 +111,13 @@ fn tls13_only_and_private_ca() {
     assert!(qrngdd::metrics::scrape(&metrics, "qrngdd_bytes_in_total").unwrap() >= 32768.0);
 }
 
-/// A bare TLS 1.3 handshake with the given provider: `Ok(negotiated group)` or the error text.
+/// A TLS 1.3 handshake with the given provider: `Ok(negotiated group)` or the error text.
 fn handshake_group(
     port: u16,
     ca: &std::path::Path,
     provider: Arc<rustls::crypto::CryptoProvider>,
 ) -> Result<String, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    for c in qrngdd::tls::load_certs(ca).unwrap() {
-        roots.add(c).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
-    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    while conn.is_handshaking() {
-        conn.complete_io(&mut sock).map_err(|e| e.to_string())?;
-    }
+    let conn = connect(port, ca, provider, &[&rustls::version::TLS13])?;
     Ok(format!("{:?}", conn.negotiated_key_exchange_group().unwrap().name()))
 }
 
