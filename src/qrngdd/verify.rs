@@ -20,8 +20,9 @@
 //! identified by the key its packets verify under ([`KeyFingerprint`]): give each collector its own key.
 //! A restarted collector is not locked out because:
 //!
-//! * qres' collector derives its sequence numbers from a per-start epoch (Unix seconds at start in the high
-//!   32 bits, a counter in the low 32), optionally persisted, so they keep increasing across restarts;
+//! * qres' collector derives its sequence numbers from a per-start epoch: (Unix milliseconds at start) ×
+//!   2^22 plus a per-run counter below 2^22 (`crates/qrngdd`, `collector::sequence`), optionally raised
+//!   above a persisted mark, so they keep increasing across restarts;
 //! * a collector that starts again from 0 (the public collector does) is accepted again once its key has
 //!   been silent for longer than TTL + skew: by then every packet signed before the silence is stale, so
 //!   accepting a lower sequence cannot let a captured packet be replayed.

@@ -56,6 +56,7 @@ fn start(name: &'static str, bin: &str, extra: &[(&str, String)]) -> Target {
         .env("QRNG_LISTEN_ADDRESS", format!("127.0.0.1:{port}"))
         .env("QRNG_BUFFER_SIZE", BUFFER.to_string())
         .env("QRNG_RATE_LIMIT_PER_SECOND", "100000000")
+        .env("QRNG_RATE_LIMIT_BYTES_PER_SECOND", (1u64 << 40).to_string())
         .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
         // Both write their logs to /dev/null (no pipe to slow them down); errors go to our stderr.
         .stdin(Stdio::null())

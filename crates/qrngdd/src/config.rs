@@ -53,6 +53,14 @@ impl Env<'_> {
         Ok(v)
     }
 
+    fn flag(&self, var: &'static str) -> Result<bool, ConfigError> {
+        match self.raw(var).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("false" | "0" | "no" | "off") => Ok(false),
+            Some("true" | "1" | "yes" | "on") => Ok(true),
+            Some(v) => Err(err(var, format!("expected true or false, got {v:?}"))),
+        }
+    }
+
     fn list(&self, var: &str) -> Vec<String> {
         self.raw(var)
             .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
@@ -93,13 +101,25 @@ pub struct GatewayConfig {
     pub overflow: OverflowPolicy,
     /// `QRNG_RATE_LIMIT_PER_SECOND`: requests per second per API key, also the burst (default 100).
     pub rate_limit_per_second: u32,
+    /// `QRNG_RATE_LIMIT_BYTES_PER_SECOND`: random bytes per second per API key, also the burst (default
+    /// 1 MiB; at least 65,536, the largest request). Beside the request budget, so that a key making
+    /// large requests cannot drain the buffer for the others.
+    pub rate_limit_bytes_per_second: u64,
     /// Packet checks: `QRNG_PACKET_TTL_SECS` (default 300), `QRNG_MAX_CLOCK_SKEW_SECS` (default 60),
     /// `QRNG_MAX_PUSH_BYTES` (default 1 MiB + 4 KiB).
     pub verifier: VerifierConfig,
     /// `QRNG_TLS_CERT_FILE` and `QRNG_TLS_KEY_FILE` (PEM): serve HTTPS (TLS 1.3 only) when both are set.
     pub tls: Option<(PathBuf, PathBuf)>,
-    /// `QRNG_MAX_CONNECTIONS`: open connections at most (default 1024).
+    /// `QRNG_REQUIRE_PQ_TLS` (`true`/`false`, default `false`): accept only TLS handshakes that use the
+    /// hybrid post-quantum group `X25519MLKEM768` (otherwise it is preferred, and classical clients still
+    /// connect).
+    pub require_pq_tls: bool,
+    /// `QRNG_MAX_CONNECTIONS`: open connections at most (default 1024). At the cap, a new connection
+    /// closes the one idle for longest (no request in progress) to take its place.
     pub max_connections: usize,
+    /// `QRNG_MAX_CONNECTIONS_PER_ADDRESS`: open connections per source address (IPv6: per /64) at most
+    /// (default 128); more are closed at once.
+    pub max_connections_per_address: usize,
     /// `QRNG_HEALTH_MIN_FILL_PERCENT`: `/health` is 200 above this buffer fill (default 5, as the public
     /// gateway).
     pub health_min_fill_percent: f64,
@@ -107,6 +127,22 @@ pub struct GatewayConfig {
     pub worker_threads: Option<usize>,
     /// `QRNG_SHUTDOWN_GRACE_SECS`: how long in-flight requests may take at shutdown (default 10).
     pub shutdown_grace: Duration,
+    /// `QRNG_HEADER_TIMEOUT_SECS`: a request's headers (at most 64 KiB) must arrive within this, counted
+    /// from when the connection waits for them (default 10).
+    pub header_timeout: Duration,
+    /// `QRNG_BODY_TIMEOUT_SECS`: a `/push` body must arrive whole within this after its headers
+    /// (default 10); a whole request thus takes at most the header plus the body timeout.
+    pub body_timeout: Duration,
+    /// `QRNG_WRITE_TIMEOUT_SECS`: a connection whose answer makes no progress for this long (the peer
+    /// stopped reading) is closed (default 10).
+    pub write_timeout: Duration,
+    /// `QRNG_MAX_PUSHES_PER_ADDRESS`: `/push` uploads one source address (IPv6: one /64) may have in
+    /// progress at once (default 4); more are refused at once with 503 `address_busy`.
+    pub max_pushes_per_address: usize,
+    /// `QRNG_PUSH_MEMORY_BYTES`: bytes of `/push` bodies held in memory at once, counted as they arrive
+    /// (default 16 MiB, at least `QRNG_MAX_PUSH_BYTES`); a push finding none free within its body
+    /// timeout is refused with 503 `busy`.
+    pub push_memory: usize,
 }
 
 impl GatewayConfig {
@@ -144,6 +180,7 @@ impl GatewayConfig {
             }
         };
         let rate_limit_per_second = env.range("QRNG_RATE_LIMIT_PER_SECOND", 100, 1, 100_000_000)?;
+        let rate_limit_bytes_per_second = env.range("QRNG_RATE_LIMIT_BYTES_PER_SECOND", 1 << 20, 65_536, 1 << 40)?;
         let packet_ttl: u64 = env.range("QRNG_PACKET_TTL_SECS", 300, 1, 3600)?;
         let ttl = if buffer_ttl_secs > 0 { packet_ttl.min(buffer_ttl_secs) } else { packet_ttl };
         let skew: u64 = env.range("QRNG_MAX_CLOCK_SKEW_SECS", 60, 0, 600)?;
@@ -162,12 +199,22 @@ impl GatewayConfig {
             }
         };
         let max_connections = env.range("QRNG_MAX_CONNECTIONS", 1024, 1, 1_000_000)?;
+        let require_pq_tls = env.flag("QRNG_REQUIRE_PQ_TLS")?;
+        let max_connections_per_address = env.range("QRNG_MAX_CONNECTIONS_PER_ADDRESS", 128, 1, 1_000_000)?;
         let health_min_fill_percent = env.range("QRNG_HEALTH_MIN_FILL_PERCENT", 5.0, 0.0, 100.0)?;
         let worker_threads = match env.raw("QRNG_WORKER_THREADS") {
             None => None,
             Some(_) => Some(env.range("QRNG_WORKER_THREADS", 1, 1, 1024)?),
         };
         let shutdown_grace = Duration::from_secs(env.range("QRNG_SHUTDOWN_GRACE_SECS", 10, 0, 3600)?);
+        let header_timeout = Duration::from_secs(env.range("QRNG_HEADER_TIMEOUT_SECS", 10, 1, 600)?);
+        let body_timeout = Duration::from_secs(env.range("QRNG_BODY_TIMEOUT_SECS", 10, 1, 600)?);
+        let write_timeout = Duration::from_secs(env.range("QRNG_WRITE_TIMEOUT_SECS", 10, 1, 600)?);
+        let max_pushes_per_address = env.range("QRNG_MAX_PUSHES_PER_ADDRESS", 4, 1, 100_000)?;
+        let push_memory = env.range("QRNG_PUSH_MEMORY_BYTES", 16 << 20, 256, 1 << 32)?;
+        if push_memory < max_body {
+            return Err(err("QRNG_PUSH_MEMORY_BYTES", format!("must be at least QRNG_MAX_PUSH_BYTES ({max_body})")));
+        }
         Ok(Self {
             listen,
             api_keys,
@@ -176,12 +223,20 @@ impl GatewayConfig {
             buffer_ttl: (buffer_ttl_secs > 0).then(|| Duration::from_secs(buffer_ttl_secs)),
             overflow,
             rate_limit_per_second,
+            rate_limit_bytes_per_second,
             verifier,
             tls,
             max_connections,
+            max_connections_per_address,
+            require_pq_tls,
             health_min_fill_percent,
             worker_threads,
             shutdown_grace,
+            header_timeout,
+            body_timeout,
+            write_timeout,
+            max_pushes_per_address,
+            push_memory,
         })
     }
 }
@@ -220,6 +275,9 @@ pub struct CollectorConfig {
     pub initial_backoff: Duration,
     /// `QRNG_PUSH_CA_FILE`: PEM CA certificates trusted for an `https` push URL.
     pub push_ca: Option<PathBuf>,
+    /// `QRNG_REQUIRE_PQ_TLS` (default `false`): push only over TLS with the post-quantum group
+    /// `X25519MLKEM768` (it is always offered and preferred).
+    pub require_pq_tls: bool,
     /// `QRNG_PACKET_MAX_BYTES`: payload bytes per packet at most (default 65,536).
     pub packet_max_bytes: usize,
     /// `QRNG_SEQUENCE_FILE`: where to persist the sequence high-water mark (optional; see
@@ -294,6 +352,7 @@ impl CollectorConfig {
             max_retries: env.range("QRNG_MAX_RETRIES", 5, 0, 100)?,
             initial_backoff: Duration::from_millis(env.range("QRNG_INITIAL_BACKOFF_MS", 100, 1, 60_000)?),
             push_ca: env.path("QRNG_PUSH_CA_FILE"),
+            require_pq_tls: env.flag("QRNG_REQUIRE_PQ_TLS")?,
             packet_max_bytes: env.range("QRNG_PACKET_MAX_BYTES", 65_536, 1, 1 << 20)?,
             sequence_file: env.path("QRNG_SEQUENCE_FILE"),
             min_entropy_per_byte,

@@ -11,12 +11,13 @@
 //! ours to its gateway; clients of either gateway work with the other. Stricter than it: packet TTL and
 //! clock-skew limits, strictly increasing sequences per collector key, several HMAC keys for rotation,
 //! constant-time key checks, per-key rate limits, pushes stored whole or refused (507), every byte served
-//! at most once, memory bounded by the buffer, TLS 1.3 only, an audit event for every refusal.
+//! at most once, memory bounded by the buffer, TLS 1.3 only with the post-quantum hybrid `X25519MLKEM768`
+//! preferred, an audit event for every refusal.
 //!
 //! * [`gateway`]: the HTTP server (axum on tokio, rustls);
 //! * [`collector`]: the pushing side (blocking, ureq);
 //! * [`config`]: both configurations from environment variables;
-//! * [`buffer`], [`auth`], [`metrics`], [`tls`]: the gateway's parts.
+//! * [`buffer`], [`auth`], [`limits`], [`metrics`], [`tls`]: the gateway's parts.
 //!
 //! The packet codec is `qres::qrngdd`; the client is `qres::entropy::QrngDdSource`.
 
@@ -28,6 +29,7 @@ pub mod buffer;
 pub mod collector;
 pub mod config;
 pub mod gateway;
+pub mod limits;
 pub mod metrics;
 pub mod tls;
 

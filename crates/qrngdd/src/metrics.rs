@@ -7,11 +7,27 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Why a push was refused beyond the packet checks.
-pub const PUSH_EXTRA_REASONS: [&str; 4] = ["content_type", "buffer_full", "push_disabled", "busy"];
+pub const PUSH_EXTRA_REASONS: [&str; 6] =
+    ["content_type", "buffer_full", "push_disabled", "busy", "address_busy", "timeout"];
+
+/// Why the gateway closed or refused a connection, in the order of [`ConnectionClose`].
+pub const CONNECTION_REASONS: [&str; 3] = ["write_timeout", "address_limit", "shed_idle"];
+
+/// Why the gateway closed or refused a connection (index into [`CONNECTION_REASONS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionClose {
+    /// The peer read nothing of an answer within the write timeout.
+    WriteTimeout = 0,
+    /// The source address already had its most connections open: refused at accept.
+    AddressLimit = 1,
+    /// Idle (no request in progress) and the oldest such, closed to make room for a new connection.
+    ShedIdle = 2,
+}
 
 /// Why a client request was refused.
-pub const CLIENT_REASONS: [&str; 5] =
-    ["missing_api_key", "bad_api_key", "rate_limited", "bad_request", "insufficient_entropy"];
+pub const CLIENT_REASONS: [&str; 6] =
+    ["missing_api_key", "bad_api_key", "rate_limited", "bad_request", "insufficient_entropy", "byte_rate_limited"];
 
 /// The gateway's counters.
 #[derive(Debug, Default)]
@@ -22,6 +38,7 @@ pub struct Metrics {
     client_rejected: [AtomicU64; CLIENT_REASONS.len()],
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
+    connections_closed: [AtomicU64; CONNECTION_REASONS.len()],
 }
 
 /// The client endpoints, in the order of [`Endpoint`].
@@ -55,6 +72,8 @@ pub enum ClientReject {
     BadRequest = 3,
     /// Not enough entropy buffered.
     InsufficientEntropy = 4,
+    /// Over the key's byte budget.
+    ByteRateLimited = 5,
 }
 
 impl ClientReject {
@@ -101,6 +120,11 @@ impl Metrics {
     /// Counts a refused client request.
     pub fn client_rejected(&self, why: ClientReject) {
         self.client_rejected[why as usize].fetch_add(1, Relaxed);
+    }
+
+    /// Counts a connection closed or refused by the gateway.
+    pub fn connection_closed(&self, why: ConnectionClose) {
+        self.connections_closed[why as usize].fetch_add(1, Relaxed);
     }
 
     /// Requests served, all endpoints.
@@ -153,6 +177,12 @@ impl Metrics {
             &[(None, self.bytes_in.load(Relaxed))],
         );
         counter("qrngdd_bytes_out_total", "Random bytes served to clients.", &[(None, self.bytes_out.load(Relaxed))]);
+        let rows: Vec<_> = CONNECTION_REASONS
+            .iter()
+            .zip(&self.connections_closed)
+            .map(|(r, c)| (Some(("reason", *r)), c.load(Relaxed)))
+            .collect();
+        counter("qrngdd_connections_closed_total", "Connections closed or refused by the gateway, by reason.", &rows);
         counter("qrngdd_bytes_expired_total", "Buffered bytes dropped for age.", &[(None, buffer.expired)]);
         counter("qrngdd_bytes_replaced_total", "Buffered bytes dropped to make room.", &[(None, buffer.replaced)]);
         let fill = if buffer.capacity == 0 { 0.0 } else { buffer.bytes as f64 / buffer.capacity as f64 };

@@ -1,6 +1,9 @@
-//! TLS settings: the gateway's server configuration (TLS 1.3 only) and PEM loading.
+//! TLS settings: the crypto provider (aws-lc-rs, with the hybrid post-quantum key exchange
+//! `X25519MLKEM768` preferred), the gateway's server configuration (TLS 1.3 only) and PEM loading.
 
 use rustls::ServerConfig;
+use rustls::crypto::CryptoProvider;
+use rustls::crypto::aws_lc_rs::kx_group;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::Path;
@@ -23,10 +26,25 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{}: no usable private key ({e})", path.display()))
 }
 
-/// The gateway's TLS configuration: TLS 1.3 only (a TLS 1.2 client fails the handshake), the ring
-/// provider, HTTP/1.1 by ALPN, no client authentication.
-pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// The aws-lc-rs provider with the key-exchange groups in order of preference: the hybrid
+/// `X25519MLKEM768` (ML-KEM-768 with X25519, as current browsers offer), then the classical X25519 and
+/// P-256. With `require_pq` (`QRNG_REQUIRE_PQ_TLS`), `X25519MLKEM768` only: a peer that offers no
+/// post-quantum group fails the handshake.
+pub fn crypto_provider(require_pq: bool) -> Arc<CryptoProvider> {
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    provider.kx_groups = if require_pq {
+        vec![kx_group::X25519MLKEM768]
+    } else {
+        vec![kx_group::X25519MLKEM768, kx_group::X25519, kx_group::SECP256R1]
+    };
+    Arc::new(provider)
+}
+
+/// The gateway's TLS configuration: TLS 1.3 only (a TLS 1.2 client fails the handshake),
+/// [`crypto_provider`] (`X25519MLKEM768` preferred; only it with `require_pq`), HTTP/1.1 by ALPN, no
+/// client authentication.
+pub fn server_config(cert: &Path, key: &Path, require_pq: bool) -> Result<Arc<ServerConfig>, String> {
+    let provider = crypto_provider(require_pq);
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| e.to_string())?

@@ -14,17 +14,19 @@ fn tls_gateway(dir: &std::path::Path) -> Gateway {
     Gateway::start(&env)
 }
 
-/// A bare rustls handshake with the given protocol versions; `Ok(version)` or the error text.
-fn handshake(
+/// A bare rustls handshake with the given provider and protocol versions: the connection, or the error
+/// text.
+fn connect(
     port: u16,
     ca: &std::path::Path,
+    provider: Arc<rustls::crypto::CryptoProvider>,
     versions: &[&'static rustls::SupportedProtocolVersion],
-) -> Result<String, String> {
+) -> Result<rustls::ClientConnection, String> {
     let mut roots = rustls::RootCertStore::empty();
     for c in qrngdd::tls::load_certs(ca).unwrap() {
         roots.add(c).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
         .unwrap()
         .with_root_certificates(roots)
@@ -36,6 +38,16 @@ fn handshake(
     while conn.is_handshaking() {
         conn.complete_io(&mut sock).map_err(|e| e.to_string())?;
     }
+    Ok(conn)
+}
+
+/// A handshake with ring's (classical) provider: `Ok(version)` or the error text.
+fn handshake(
+    port: u16,
+    ca: &std::path::Path,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<String, String> {
+    let conn = connect(port, ca, Arc::new(rustls::crypto::ring::default_provider()), versions)?;
     Ok(format!("{:?}", conn.protocol_version().unwrap()))
 }
 
@@ -97,4 +109,68 @@ fn tls13_only_and_private_ca() {
     .unwrap();
     assert!(qrngdd::metrics::scrape(&metrics, "qrngdd_tls_handshake_failures_total").unwrap() >= 2.0);
     assert!(qrngdd::metrics::scrape(&metrics, "qrngdd_bytes_in_total").unwrap() >= 32768.0);
+}
+
+/// A TLS 1.3 handshake with the given provider: `Ok(negotiated group)` or the error text.
+fn handshake_group(
+    port: u16,
+    ca: &std::path::Path,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<String, String> {
+    let conn = connect(port, ca, provider, &[&rustls::version::TLS13])?;
+    Ok(format!("{:?}", conn.negotiated_key_exchange_group().unwrap().name()))
+}
+
+/// Post-quantum TLS (issue 14, item 4): our pieces negotiate the hybrid X25519MLKEM768; a classical-only
+/// client (ring's provider: X25519, P-256, P-384) still connects, unless `QRNG_REQUIRE_PQ_TLS` forbids it;
+/// the collector pushes over X25519MLKEM768, even when both sides require it.
+#[test]
+fn post_quantum_key_exchange() {
+    let dir = scratch("pq-tls");
+    let gw = tls_gateway(&dir);
+    let ca = dir.join("ca.pem");
+    let ours = qrngdd::tls::crypto_provider(false);
+    let classical = Arc::new(rustls::crypto::ring::default_provider());
+    assert_eq!(handshake_group(gw.addr.port(), &ca, ours.clone()).unwrap(), "X25519MLKEM768");
+    assert_eq!(handshake_group(gw.addr.port(), &ca, classical.clone()).unwrap(), "X25519");
+    drop(gw);
+
+    let mut env = gateway_env();
+    env.push(("QRNG_TLS_CERT_FILE", dir.join("cert.pem").display().to_string()));
+    env.push(("QRNG_TLS_KEY_FILE", dir.join("key.pem").display().to_string()));
+    env.push(("QRNG_REQUIRE_PQ_TLS", "true".into()));
+    let strict = Gateway::start(&env);
+    let e = handshake_group(strict.addr.port(), &ca, classical).unwrap_err();
+    assert!(e.to_lowercase().contains("handshake") || e.contains("alert"), "{e}");
+    assert_eq!(handshake_group(strict.addr.port(), &ca, ours).unwrap(), "X25519MLKEM768");
+
+    let url = format!("https://localhost:{}/push", strict.addr.port());
+    let mut cenv = collector_env(&url, KEY_A);
+    cenv.push(("QRNG_PUSH_CA_FILE", ca.display().to_string()));
+    cenv.push(("QRNG_REQUIRE_PQ_TLS", "true".into()));
+    cenv.push(("QRNG_MAX_BYTES", "32768".into()));
+    let mut col = collector(&cenv);
+    assert!(col.wait_exit(Duration::from_secs(30)).success(), "{}", col.dump());
+    let metrics = {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .unversioned_rustls_crypto_provider(qrngdd::tls::crypto_provider(true))
+                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![
+                        ureq::tls::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap(),
+                    ])))
+                    .build(),
+            )
+            .build()
+            .into();
+        let url = format!("https://localhost:{}/metrics", strict.addr.port());
+        agent.get(&url).call().unwrap().body_mut().read_to_string().unwrap()
+    };
+    let scrape = |s: &str| qrngdd::metrics::scrape(&metrics, s).unwrap();
+    // The test's own PQ handshake, the collector's connection(s) and this scrape; the classical client
+    // failed (counted as a handshake failure, not as a classical handshake).
+    assert!(scrape("qrngdd_tls_handshakes_total{group=\"X25519MLKEM768\"}") >= 3.0);
+    assert_eq!(scrape("qrngdd_tls_handshakes_total{group=\"classical\"}"), 0.0);
+    assert!(scrape("qrngdd_tls_handshake_failures_total") >= 1.0);
+    assert!(scrape("qrngdd_bytes_in_total") >= 32768.0);
 }

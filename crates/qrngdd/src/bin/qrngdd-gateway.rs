@@ -40,7 +40,9 @@ fn main() -> ExitCode {
 
 async fn run(config: GatewayConfig) -> Result<(), String> {
     let tls = match &config.tls {
-        Some((cert, key)) => Some(tokio_rustls::TlsAcceptor::from(qrngdd::tls::server_config(cert, key)?)),
+        Some((cert, key)) => {
+            Some(tokio_rustls::TlsAcceptor::from(qrngdd::tls::server_config(cert, key, config.require_pq_tls)?))
+        }
         None => None,
     };
     let listener =
@@ -50,6 +52,7 @@ async fn run(config: GatewayConfig) -> Result<(), String> {
         version = env!("CARGO_PKG_VERSION"),
         listen = %addr,
         tls = if tls.is_some() { "TLS 1.3" } else { "off" },
+        require_pq_tls = config.require_pq_tls,
         buffer_bytes = config.buffer_size,
         hmac_keys = config.hmac_keys.len(),
         api_keys = config.api_keys.len(),

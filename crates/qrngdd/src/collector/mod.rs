@@ -10,8 +10,13 @@
 //! | transport error, 429, 5xx (not 507) | the *same* signed packet is retried with exponential backoff; it is never re-signed, since the gateway may have stored it |
 //! | 409 on a retry | an earlier attempt was stored: done |
 //! | 409 on a first attempt, with `X-Qrngdd-Last-Sequence` ahead of ours | our sequence fell behind (clock stepped back): the sequence jumps past the gateway's mark and the bytes are sent again |
-//! | 507 (no room; nothing stored), or 400 `predates_start` (gateway just restarted) | the bytes go back to the local buffer, pushing pauses (backoff) and they are sent later under a new sequence number |
+//! | 507 (no room; nothing stored), or 400 `predates_start` (gateway just restarted), when no earlier attempt of the packet may have been stored | the bytes go back to the local buffer, pushing pauses (backoff) and they are sent later under a new sequence number |
+//! | the same, when an earlier attempt may have been stored (it failed after the request could have reached the gateway, or a 5xx came from something other than our gateway) | the bytes are dropped (zeroized) and counted in [`Totals::maybe_stored`]: a gateway may already have served them, and a re-signed copy would serve them twice |
 //! | other 4xx, or retries exhausted | the bytes are dropped (zeroized) and the failure logged |
+//!
+//! An attempt certainly stored nothing when it got an answer from our gateway (a refusal, which names
+//! its reason), or when it failed before the request could reach the gateway (no connection, TLS
+//! failure, timeout while connecting or sending the headers).
 
 mod mix;
 pub mod sequence;
@@ -45,6 +50,10 @@ pub struct Totals {
     pub dropped: u64,
     /// Pushes refused for lack of room (507).
     pub no_room: u64,
+    /// Payload bytes dropped (also counted in `dropped`) rather than re-signed, because an earlier attempt
+    /// of their packet may have been stored: a retry was refused as `predates_start` or 507 after an
+    /// attempt whose outcome is unknown.
+    pub maybe_stored: u64,
 }
 
 enum PushResult {
@@ -53,6 +62,8 @@ enum PushResult {
     /// Not stored; send these bytes again now (under a new sequence number).
     Requeue(Zeroizing<Vec<u8>>),
     Dropped,
+    /// Dropped because an earlier attempt may have been stored.
+    MaybeStored,
 }
 
 /// Largest forward jump of the sequence taken from a gateway's 409 answer (2^50: about three days of the
@@ -86,7 +97,7 @@ impl Collector {
     pub fn from_config(config: CollectorConfig) -> Result<Self, String> {
         let mut sources: Vec<Box<dyn EntropySource>> = Vec::new();
         if !config.appliance_urls.is_empty() {
-            let agent = http_agent(config.appliance_ca.as_deref(), Duration::from_secs(30))?;
+            let agent = http_agent(config.appliance_ca.as_deref(), Duration::from_secs(30), false)?;
             for url in &config.appliance_urls {
                 sources.push(Box::new(QuantisAppliance::new(url, agent.clone(), config.min_entropy_per_byte)));
             }
@@ -111,7 +122,7 @@ impl Collector {
         let sources =
             sources.into_iter().map(Monitored::new).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
         let push_ca = if config.push_url.starts_with("https://") { config.push_ca.as_deref() } else { None };
-        let agent = http_agent(push_ca, Duration::from_secs(30))?;
+        let agent = http_agent(push_ca, Duration::from_secs(30), config.require_pq_tls)?;
         let ms = u64::try_from(unix_nanos_now() / 1_000_000).map_err(|_| "the clock is before 1970")?;
         let sequence =
             SequenceSource::new(ms, config.sequence_file.clone()).map_err(|e| format!("sequence file: {e}"))?;
@@ -278,6 +289,10 @@ impl Collector {
                     }
                 }
                 PushResult::Dropped => self.totals.dropped += n as u64,
+                PushResult::MaybeStored => {
+                    self.totals.dropped += n as u64;
+                    self.totals.maybe_stored += n as u64;
+                }
             }
             if self.stop.load(Ordering::Relaxed) && self.totals.dropped > 0 {
                 return;
@@ -312,6 +327,8 @@ impl Collector {
             }
         };
         let mut backoff = self.config.initial_backoff;
+        // Whether an attempt so far may have been stored by a gateway (its outcome is unknown).
+        let mut maybe_stored = false;
         for attempt in 0..=self.config.max_retries {
             if attempt > 0 {
                 // Sleep in slices so that a stop request is not held up by a long backoff; once stopping,
@@ -347,7 +364,9 @@ impl Collector {
                     (status, hint, reason)
                 }
                 Err(e) => {
-                    tracing::warn!(sequence = seq, error = %e, attempt, "push failed");
+                    let unsent = certainly_unsent(&e);
+                    maybe_stored |= !unsent;
+                    tracing::warn!(sequence = seq, error = %e, attempt, unsent, "push failed");
                     continue;
                 }
             };
@@ -372,11 +391,32 @@ impl Collector {
                     }
                     return PushResult::Requeue(std::mem::take(&mut packet.data));
                 }
-                507 => return PushResult::NoRoom(std::mem::take(&mut packet.data)),
-                // The gateway started less than its skew allowance ago and refuses packets signed before
-                // then; nothing was stored and this packet can never be accepted: keep the bytes for later.
-                400 if reason == "predates_start" => return PushResult::NoRoom(std::mem::take(&mut packet.data)),
-                429 | 500..=599 => continue,
+                // No room (507), or the gateway started less than its skew allowance ago and refuses
+                // packets signed before then (this packet can never be accepted there). Nothing was stored
+                // by this attempt; if no earlier one may have been either, keep the bytes for later (a new
+                // sequence number). Otherwise a previous gateway instance may have stored and served them:
+                // drop them rather than re-sign them.
+                s if s == 507 || (s == 400 && reason == "predates_start") => {
+                    if maybe_stored {
+                        tracing::error!(
+                            sequence = seq,
+                            bytes = len,
+                            status,
+                            reason = %reason,
+                            attempt,
+                            "an earlier attempt of this packet may have been stored; its bytes are dropped, never re-signed"
+                        );
+                        packet.data.zeroize();
+                        return PushResult::MaybeStored;
+                    }
+                    return PushResult::NoRoom(std::mem::take(&mut packet.data));
+                }
+                429 | 500..=599 => {
+                    // Our gateway names the reason of every refusal (and stored nothing); a 5xx without one
+                    // comes from something in between (a proxy), which may have passed the packet on.
+                    maybe_stored |= status >= 500 && reason.is_empty();
+                    continue;
+                }
                 _ => {
                     tracing::error!(sequence = seq, status, bytes = len, "packet refused; its bytes are dropped");
                     return PushResult::Dropped;
@@ -385,6 +425,25 @@ impl Collector {
         }
         tracing::error!(sequence = seq, bytes = len, "push retries exhausted; the bytes are dropped");
         PushResult::Dropped
+    }
+}
+
+/// Whether a failed attempt certainly never reached the gateway's push handler: no connection, a TLS
+/// failure, or a timeout before the request headers were sent.
+fn certainly_unsent(e: &ureq::Error) -> bool {
+    use ureq::Timeout;
+    match e {
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::BadUri(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::TlsRequired
+        | ureq::Error::Tls(_)
+        | ureq::Error::Pem(_)
+        | ureq::Error::Rustls(_) => true,
+        ureq::Error::Timeout(t) => matches!(t, Timeout::Resolve | Timeout::Connect | Timeout::SendRequest),
+        ureq::Error::Io(io) => matches!(io.kind(), std::io::ErrorKind::ConnectionRefused),
+        _ => false,
     }
 }
 

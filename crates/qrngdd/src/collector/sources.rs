@@ -10,8 +10,9 @@ use zeroize::Zeroizing;
 
 /// An HTTP agent that verifies certificates against `ca_file` (PEM) or, without one, the webpki roots.
 /// Status codes are returned, not turned into errors; no redirects are followed.
-pub fn http_agent(ca_file: Option<&Path>, timeout: Duration) -> Result<ureq::Agent, String> {
-    let mut tls = ureq::tls::TlsConfig::builder();
+pub fn http_agent(ca_file: Option<&Path>, timeout: Duration, require_pq: bool) -> Result<ureq::Agent, String> {
+    let mut tls =
+        ureq::tls::TlsConfig::builder().unversioned_rustls_crypto_provider(crate::tls::crypto_provider(require_pq));
     if let Some(path) = ca_file {
         let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)

@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use qres::qrngdd::{CONTENT_TYPE, PacketError, unix_nanos_now};
+use qres::qrngdd::{CONTENT_TYPE, unix_nanos_now};
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -85,6 +85,7 @@ impl Gateway {
             ClientReject::MissingApiKey => plain(StatusCode::UNAUTHORIZED, "API key required\n"),
             ClientReject::BadApiKey => plain(StatusCode::UNAUTHORIZED, "invalid API key\n"),
             ClientReject::RateLimited => plain(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded\n"),
+            ClientReject::ByteRateLimited => plain(StatusCode::TOO_MANY_REQUESTS, "byte rate limit exceeded\n"),
             ClientReject::BadRequest => plain(StatusCode::BAD_REQUEST, "bad request\n"),
             ClientReject::InsufficientEntropy => {
                 plain(StatusCode::SERVICE_UNAVAILABLE, "not enough entropy buffered\n")
@@ -115,22 +116,49 @@ impl Gateway {
             return Err(self.refuse(peer, endpoint, ClientReject::BadApiKey, "unknown API key"));
         };
         if rate_limited && let Err(wait) = self.keys.take_token(index, Instant::now()) {
-            let mut r = self.refuse(peer, endpoint, ClientReject::RateLimited, &ApiKeys::label(index));
-            let secs = wait.ceil().max(1.0) as u64;
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
+            if let Some(u) = self.keys.usage(index) {
+                u.limited_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            return Err(r);
+            return Err(self.refuse_limited(peer, endpoint, ClientReject::RateLimited, index, wait));
         }
         Ok(index)
     }
 
-    /// Moves `n` bytes out of the buffer, or refuses with 503.
-    fn take(&self, peer: SocketAddr, endpoint: Endpoint, n: usize) -> Result<Vec<u8>, Response> {
+    /// A 429 with `Retry-After` (whole seconds, at least 1).
+    fn refuse_limited(
+        &self,
+        peer: SocketAddr,
+        endpoint: Endpoint,
+        why: ClientReject,
+        key: usize,
+        wait: f64,
+    ) -> Response {
+        let mut r = self.refuse(peer, endpoint, why, &ApiKeys::label(key));
+        let secs = wait.ceil().max(1.0) as u64;
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+
+    /// Moves `n` bytes out of the buffer for key `key`: refuses with 429 over the key's byte budget, or
+    /// with 503 when the buffer holds fewer (the budget is then given back).
+    fn take(&self, peer: SocketAddr, endpoint: Endpoint, key: usize, n: usize) -> Result<Vec<u8>, Response> {
+        let now = Instant::now();
+        if let Err(wait) = self.keys.take_bytes(key, n, now) {
+            if let Some(u) = self.keys.usage(key) {
+                u.limited_bytes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            return Err(self.refuse_limited(peer, endpoint, ClientReject::ByteRateLimited, key, wait));
+        }
         let mut out = vec![0u8; n];
-        if self.store().ring.take(&mut out, Instant::now()) {
+        if self.store().ring.take(&mut out, now) {
+            if let Some(u) = self.keys.usage(key) {
+                u.bytes_served.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+            }
             Ok(out)
         } else {
+            self.keys.refund_bytes(key, n);
             Err(self.refuse(peer, endpoint, ClientReject::InsufficientEntropy, "buffer too low"))
         }
     }
@@ -165,9 +193,10 @@ pub(super) async fn random(
 /// `GET /api/random` without extractors: the server calls it directly for the hot path.
 pub(crate) fn random_response(gw: &Gateway, peer: SocketAddr, query: Option<&str>, headers: &HeaderMap) -> Response {
     let p = Params::parse(query);
-    if let Err(r) = gw.admit_client(peer, Endpoint::Random, headers, &p, true) {
-        return r;
-    }
+    let key = match gw.admit_client(peer, Endpoint::Random, headers, &p, true) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let Some(n) = p.bytes.as_deref().and_then(|b| b.parse::<usize>().ok()).filter(|n| (1..=MAX_BYTES).contains(n))
     else {
         return gw.refuse(peer, Endpoint::Random, ClientReject::BadRequest, "bytes must be 1..=65536");
@@ -192,7 +221,7 @@ pub(crate) fn random_response(gw: &Gateway, peer: SocketAddr, query: Option<&str
             );
         }
     };
-    let mut data = match gw.take(peer, Endpoint::Random, n) {
+    let mut data = match gw.take(peer, Endpoint::Random, key, n) {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -235,9 +264,10 @@ pub(super) async fn integers(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    if let Err(r) = gw.admit_client(peer, Endpoint::Integers, &headers, &p, true) {
-        return r;
-    }
+    let key = match gw.admit_client(peer, Endpoint::Integers, &headers, &p, true) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let bad = |d| gw.refuse(peer, Endpoint::Integers, ClientReject::BadRequest, d);
     let Some(count) = parse_count(p.count.as_deref(), None, MAX_COUNT) else { return bad("count must be 1..=1000") };
     let min: i64 = match p.min.as_deref().map(str::parse).transpose() {
@@ -255,7 +285,7 @@ pub(super) async fn integers(
     // Accept words below the largest multiple of `range` that fits in 2^64.
     let limit = (1u128 << 64) - ((1u128 << 64) % range);
     let mut values = Vec::with_capacity(count);
-    let mut words = match gw.take(peer, Endpoint::Integers, 8 * count) {
+    let mut words = match gw.take(peer, Endpoint::Integers, key, 8 * count) {
         Ok(w) => w,
         Err(r) => return r,
     };
@@ -265,7 +295,7 @@ pub(super) async fn integers(
         if i == words.len() {
             // Rare: a rejected word; draw another.
             words.zeroize();
-            words = match gw.take(peer, Endpoint::Integers, 8) {
+            words = match gw.take(peer, Endpoint::Integers, key, 8) {
                 Ok(w) => w,
                 Err(r) => return r,
             };
@@ -291,13 +321,14 @@ pub(super) async fn floats(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    if let Err(r) = gw.admit_client(peer, Endpoint::Floats, &headers, &p, true) {
-        return r;
-    }
+    let key = match gw.admit_client(peer, Endpoint::Floats, &headers, &p, true) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let Some(count) = parse_count(p.count.as_deref(), None, MAX_COUNT) else {
         return gw.refuse(peer, Endpoint::Floats, ClientReject::BadRequest, "count must be 1..=1000");
     };
-    let mut words = match gw.take(peer, Endpoint::Floats, 8 * count) {
+    let mut words = match gw.take(peer, Endpoint::Floats, key, 8 * count) {
         Ok(w) => w,
         Err(r) => return r,
     };
@@ -318,13 +349,14 @@ pub(super) async fn uuid(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    if let Err(r) = gw.admit_client(peer, Endpoint::Uuid, &headers, &p, true) {
-        return r;
-    }
+    let key = match gw.admit_client(peer, Endpoint::Uuid, &headers, &p, true) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let Some(count) = parse_count(p.count.as_deref(), Some(1), MAX_UUIDS) else {
         return gw.refuse(peer, Endpoint::Uuid, ClientReject::BadRequest, "count must be 1..=100");
     };
-    let mut raw = match gw.take(peer, Endpoint::Uuid, 16 * count) {
+    let mut raw = match gw.take(peer, Endpoint::Uuid, key, 16 * count) {
         Ok(w) => w,
         Err(r) => return r,
     };
@@ -412,10 +444,19 @@ pub(super) async fn health(State(gw): Gw) -> Response {
 /// `GET /metrics`.
 pub(super) async fn metrics(State(gw): Gw) -> Response {
     let mut text = gw.metrics.render(gw.gauge(), gw.uptime_secs());
+    gw.keys.render_usage(&mut text);
     let tls = super::server::TLS_HANDSHAKE_FAILURES.load(std::sync::atomic::Ordering::Relaxed);
     text.push_str(&format!(
         "# HELP qrngdd_tls_handshake_failures_total TLS handshakes refused or failed.\n\
          # TYPE qrngdd_tls_handshake_failures_total counter\nqrngdd_tls_handshake_failures_total {tls}\n"
+    ));
+    let pq = super::server::TLS_HANDSHAKES_PQ.load(std::sync::atomic::Ordering::Relaxed);
+    let classical = super::server::TLS_HANDSHAKES_CLASSICAL.load(std::sync::atomic::Ordering::Relaxed);
+    text.push_str(&format!(
+        "# HELP qrngdd_tls_handshakes_total TLS handshakes completed, by key exchange.\n\
+         # TYPE qrngdd_tls_handshakes_total counter\n\
+         qrngdd_tls_handshakes_total{{group=\"X25519MLKEM768\"}} {pq}\n\
+         qrngdd_tls_handshakes_total{{group=\"classical\"}} {classical}\n"
     ));
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
@@ -440,17 +481,73 @@ impl Gateway {
     }
 }
 
-fn push_status(e: &PacketError) -> StatusCode {
-    match e {
-        PacketError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        PacketError::BadSignature => StatusCode::UNAUTHORIZED,
-        PacketError::Replayed { .. } => StatusCode::CONFLICT,
-        _ => StatusCode::BAD_REQUEST,
+/// Why a `/push` body could not be read.
+enum ReadFail {
+    /// Larger than the limit.
+    TooLarge,
+    /// Not whole within the body timeout.
+    Timeout,
+    /// No room among the bodies in memory (`QRNG_PUSH_MEMORY_BYTES`) within the body timeout.
+    Busy,
+    /// The connection failed or closed mid-body.
+    Broken(String),
+}
+
+/// Reads a `/push` body of at most `max` bytes by `deadline`, taking one permit of `memory` per byte as
+/// the bytes arrive (so a slow sender holds only what it sent). Returns the body and its permits.
+async fn read_body<'a>(
+    mut body: Body,
+    max: usize,
+    deadline: tokio::time::Instant,
+    memory: &'a tokio::sync::Semaphore,
+) -> Result<(Vec<u8>, Option<tokio::sync::SemaphorePermit<'a>>), ReadFail> {
+    use http_body_util::BodyExt as _;
+    let mut out = Vec::new();
+    let mut held: Option<tokio::sync::SemaphorePermit<'a>> = None;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(ReadFail::Timeout),
+            Ok(None) => return Ok((out, held)),
+            Ok(Some(Err(e))) => return Err(ReadFail::Broken(e.to_string())),
+            Ok(Some(Ok(f))) => f,
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        if data.is_empty() {
+            continue;
+        }
+        if out.len() + data.len() > max {
+            out.zeroize();
+            return Err(ReadFail::TooLarge);
+        }
+        let n = u32::try_from(data.len()).map_err(|_| ReadFail::TooLarge)?;
+        let permit = match memory.try_acquire_many(n) {
+            Ok(p) => p,
+            Err(_) => match tokio::time::timeout_at(deadline, memory.acquire_many(n)).await {
+                Ok(Ok(p)) => p,
+                _ => {
+                    out.zeroize();
+                    return Err(ReadFail::Busy);
+                }
+            },
+        };
+        match &mut held {
+            Some(h) => h.merge(permit),
+            None => held = Some(permit),
+        }
+        if out.capacity() < out.len() + data.len() {
+            // Grow by copying into a new vector, so the old one can be zeroized (no stray copies of the
+            // entropy are left to the allocator).
+            let mut bigger = Vec::with_capacity((out.len() + data.len()).max(2 * out.len()).min(max));
+            bigger.extend_from_slice(&out);
+            out.zeroize();
+            out = bigger;
+        }
+        out.extend_from_slice(&data);
     }
 }
 
-/// `POST /push`: checks in the order of [`qres::qrngdd::verify`], then stores the payload whole or not
-/// at all.
+/// `POST /push`: the cheap checks on the headers; a place among the source address's uploads; the body,
+/// read whole within the body timeout; only then a verification slot, and [`decide_push`](super::decide_push).
 pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: HeaderMap, body: Body) -> Response {
     let ct_ok = headers
         .get(header::CONTENT_TYPE)
@@ -485,7 +582,35 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
             "packet too large\n".into(),
         );
     }
-    let Ok(Ok(_slot)) = tokio::time::timeout(Duration::from_secs(5), gw.push_slots.acquire()).await else {
+    let Some(_address) = gw.push_addresses.try_acquire(peer.ip()) else {
+        return gw.refuse_push(
+            peer,
+            "address_busy",
+            None,
+            "too many pushes in progress from this address",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy\n".into(),
+        );
+    };
+    let deadline = tokio::time::Instant::now() + gw.config.body_timeout;
+    let (mut body, memory) = match read_body(body, max, deadline, &gw.push_memory).await {
+        Ok(b) => b,
+        Err(e) => {
+            let (reason, status, detail) = match e {
+                ReadFail::TooLarge => ("too_large", StatusCode::PAYLOAD_TOO_LARGE, format!("body exceeds {max} bytes")),
+                ReadFail::Timeout => (
+                    "timeout",
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!("body not complete within {:?}", gw.config.body_timeout),
+                ),
+                ReadFail::Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE, "no memory free for push bodies".into()),
+                ReadFail::Broken(e) => ("malformed", StatusCode::BAD_REQUEST, e),
+            };
+            return gw.refuse_push(peer, reason, None, &detail, status, "packet body could not be read\n".into());
+        }
+    };
+    let Ok(Ok(slot)) = tokio::time::timeout(Duration::from_secs(5), gw.push_slots.acquire()).await else {
+        body.zeroize();
         return gw.refuse_push(
             peer,
             "busy",
@@ -495,64 +620,31 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
             "busy\n".into(),
         );
     };
-    let body = match axum::body::to_bytes(body, max).await {
-        Ok(b) => b,
-        Err(e) => {
-            let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-                || e.to_string().contains("length limit");
-            let (reason, status) = if too_large {
-                ("too_large", StatusCode::PAYLOAD_TOO_LARGE)
+    let v = super::decide_push(&body, verifier, &gw.store, unix_nanos_now(), Instant::now());
+    drop(slot);
+    body.zeroize();
+    drop(memory);
+    match v.reason {
+        None => {
+            gw.metrics.push_accepted(v.stored);
+            tracing::debug!(peer = %peer, sequence = v.sequence, key = ?v.key, bytes = v.stored, dropped = v.dropped, "packet accepted");
+            plain(StatusCode::OK, "ok\n")
+        }
+        Some(reason) => {
+            let text = if reason == "buffer_full" {
+                "buffer full: nothing stored\n".to_owned()
             } else {
-                ("malformed", StatusCode::BAD_REQUEST)
+                format!("{}\n", v.detail)
             };
-            return gw.refuse_push(
-                peer,
-                reason,
-                None,
-                &e.to_string(),
-                status,
-                "packet body could not be read\n".into(),
-            );
-        }
-    };
-    let now = unix_nanos_now();
-    let verified = match verifier.check(&body, now) {
-        Ok(v) => v,
-        Err((e, seq)) => {
-            return gw.refuse_push(peer, e.reason(), seq, &e.to_string(), push_status(&e), format!("{e}\n"));
-        }
-    };
-    let seq = verified.packet.sequence;
-    let len = verified.packet.data.len();
-    let outcome = {
-        let mut store = gw.store();
-        match store.guard.admit(&verified, now) {
-            Err(e) => Err(e),
-            // The sequence stays consumed even if there is no room (see SequenceGuard).
-            Ok(()) => Ok(store.ring.push(&verified.packet.data, Instant::now())),
-        }
-    };
-    match outcome {
-        Err(e) => {
-            let mut r = gw.refuse_push(peer, e.reason(), Some(seq), &e.to_string(), push_status(&e), format!("{e}\n"));
-            // Only a key holder gets here (the HMAC verified): tell it where its stream stands, so that a
+            let mut r = gw.refuse_push(peer, reason, v.sequence, &v.detail, v.status, text);
+            // Only a key holder gets a 409 (the HMAC verified): tell it where its stream stands, so that a
             // collector whose sequence fell behind (a clock stepped back) can continue above it.
-            if let PacketError::Replayed { last, .. } = e
-                && let Ok(v) = HeaderValue::from_str(&last.to_string())
+            if let Some(last) = v.last_sequence
+                && let Ok(h) = HeaderValue::from_str(&last.to_string())
             {
-                r.headers_mut().insert(LAST_SEQUENCE_HEADER, v);
+                r.headers_mut().insert(LAST_SEQUENCE_HEADER, h);
             }
             r
-        }
-        Ok(crate::buffer::PushOutcome::Refused { free }) => {
-            let detail = format!("{len} bytes do not fit ({free} free); nothing stored");
-            let msg = "buffer full: nothing stored\n".to_owned();
-            gw.refuse_push(peer, "buffer_full", Some(seq), &detail, StatusCode::INSUFFICIENT_STORAGE, msg)
-        }
-        Ok(crate::buffer::PushOutcome::Stored { dropped }) => {
-            gw.metrics.push_accepted(len);
-            tracing::debug!(peer = %peer, sequence = seq, key = %verified.key, bytes = len, dropped, "packet accepted");
-            plain(StatusCode::OK, "ok\n")
         }
     }
 }

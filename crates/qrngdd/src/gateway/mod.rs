@@ -14,23 +14,35 @@
 //! | `POST /push` | HMAC | an [`EntropyPacket`](qres::qrngdd::EntropyPacket) from a collector |
 //!
 //! The API key is given as `Authorization: Bearer <key>` or `api_key=<key>`. Client errors: 400 bad
-//! parameters, 401 missing or unknown key, 429 over the key's rate limit (with `Retry-After`), 503 not
+//! parameters, 401 missing or unknown key, 429 over the key's request or byte budget (with `Retry-After`;
+//! `QRNG_RATE_LIMIT_PER_SECOND`, `QRNG_RATE_LIMIT_BYTES_PER_SECOND`), 503 not
 //! enough entropy buffered. Push errors: 413 body too large, 415 wrong content type, 400 malformed /
-//! bad checksum / stale / from the future, 401 bad HMAC, 409 replayed or old sequence, 507 not enough
-//! room (nothing stored), 503 push not configured. Every push refusal names its reason (the `/metrics`
+//! bad checksum / stale / from the future, 401 bad HMAC, 408 body not whole within the body timeout
+//! (`timeout`), 409 replayed or old sequence, 507 not enough room (nothing stored), 503 push not
+//! configured, too many uploads in progress from the source address (`address_busy`) or no memory free
+//! for push bodies (`busy`). Every push refusal names its reason (the `/metrics`
 //! label) in `X-Qrngdd-Reason`. A 409 carries `X-Qrngdd-Last-Sequence`, the last
 //! sequence accepted under the packet's key (the packet was authenticated, so only a key holder learns it).
+//!
+//! Slow peers: a request's headers must arrive within `QRNG_HEADER_TIMEOUT_SECS`, a push body within
+//! `QRNG_BODY_TIMEOUT_SECS` after them (held in memory under `QRNG_PUSH_MEMORY_BYTES`, at most
+//! `QRNG_MAX_PUSHES_PER_ADDRESS` at once per address); a verification slot ([`PUSH_SLOTS`]) is taken only
+//! once the body is in; and a connection whose answer is not read for `QRNG_WRITE_TIMEOUT_SECS` is closed.
 //!
 //! Every refusal is a `tracing` event with target `qrngdd::audit`, the peer address, the reason and, for
 //! pushes, the packet's sequence when it could be decoded.
 
 mod handlers;
 pub use handlers::{LAST_SEQUENCE_HEADER, REASON_HEADER};
+pub mod io;
+pub mod push;
+pub use push::{PushVerdict, decide_push};
 pub mod server;
 
 use crate::auth::ApiKeys;
 use crate::buffer::EntropyRing;
 use crate::config::GatewayConfig;
+use crate::limits::PerAddress;
 use crate::metrics::{BufferGauge, Metrics};
 use axum::Router;
 use axum::routing::{get, post};
@@ -38,8 +50,9 @@ use qres::qrngdd::{PacketVerifier, SequenceGuard, unix_nanos_now};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-/// Concurrent `/push` bodies being read or verified at most (bounds memory: each is at most
-/// `QRNG_MAX_PUSH_BYTES`).
+/// Concurrent `/push` verifications at most. A slot is taken only once the whole body has arrived (the
+/// bodies being read are bounded by `QRNG_PUSH_MEMORY_BYTES`, `QRNG_MAX_PUSHES_PER_ADDRESS` and
+/// `QRNG_BODY_TIMEOUT_SECS` instead), so a slow upload never holds one.
 pub const PUSH_SLOTS: usize = 4;
 
 /// The buffer and the sequence state, changed together under one lock.
@@ -61,6 +74,10 @@ pub struct Gateway {
     metrics: Metrics,
     started: Instant,
     push_slots: tokio::sync::Semaphore,
+    /// `/push` uploads in progress per source address.
+    push_addresses: Arc<PerAddress>,
+    /// Bytes of `/push` bodies in memory (one permit a byte).
+    push_memory: tokio::sync::Semaphore,
 }
 
 impl Gateway {
@@ -74,12 +91,14 @@ impl Gateway {
         let guard = SequenceGuard::new(unix_nanos_now(), &config.verifier);
         let ring = EntropyRing::new(config.buffer_size, config.buffer_ttl, config.overflow);
         Ok(Arc::new(Self {
-            keys: ApiKeys::new(&config.api_keys, config.rate_limit_per_second),
+            keys: ApiKeys::new(&config.api_keys, config.rate_limit_per_second, config.rate_limit_bytes_per_second),
             verifier,
             store: Mutex::new(Store { ring, guard }),
             metrics: Metrics::default(),
             started: Instant::now(),
             push_slots: tokio::sync::Semaphore::new(PUSH_SLOTS),
+            push_addresses: PerAddress::new(config.max_pushes_per_address),
+            push_memory: tokio::sync::Semaphore::new(config.push_memory.min(tokio::sync::Semaphore::MAX_PERMITS)),
             config,
         }))
     }

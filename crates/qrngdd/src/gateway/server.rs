@@ -1,28 +1,41 @@
-//! The accept loop: plain HTTP/1.1 or TLS 1.3, a cap on open connections, header-read timeouts, and
-//! graceful shutdown (stop accepting, let requests in flight finish within the grace period).
+//! The accept loop: plain HTTP/1.1 or TLS 1.3, a cap on open connections (per source address, and in
+//! all: at the cap, the connection idle for longest is closed to make room for a new one), header-read
+//! and write timeouts
+//! (a peer that sends its request slowly, or stops reading its answer, is cut off), and graceful shutdown
+//! (stop accepting, let requests in flight finish within the grace period).
 
+use super::io::{OnTimeout, WriteDeadline};
 use super::{Gateway, router};
+use crate::limits::PerAddress;
+use crate::metrics::ConnectionClose;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
 /// TLS handshakes that failed (for example a TLS 1.2-only client), counted for `/metrics`.
 pub static TLS_HANDSHAKE_FAILURES: AtomicU64 = AtomicU64::new(0);
 
+/// Completed TLS handshakes whose key exchange was the post-quantum hybrid `X25519MLKEM768`.
+pub static TLS_HANDSHAKES_PQ: AtomicU64 = AtomicU64::new(0);
+
+/// Completed TLS handshakes with a classical key exchange only.
+pub static TLS_HANDSHAKES_CLASSICAL: AtomicU64 = AtomicU64::new(0);
+
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `gateway` on `listener` until `shutdown` completes, then drains connections for at most the
 /// configured grace period.
@@ -36,13 +49,18 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(gateway.config().max_connections));
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true).max_buf_size(64 * 1024);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(gateway.config().header_timeout)
+        .keep_alive(true)
+        .max_buf_size(64 * 1024);
+    let on_write_timeout: OnTimeout = {
+        let gw = gateway.clone();
+        Arc::new(move || gw.metrics().connection_closed(ConnectionClose::WriteTimeout))
+    };
+    let per_address = PerAddress::new(gateway.config().max_connections_per_address);
+    let registry = Arc::new(Registry::default());
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            () = &mut shutdown => break,
-        };
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
@@ -55,32 +73,63 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
-        let svc = connection_service(gateway.clone(), app.clone(), peer);
-        match &tls {
-            None => {
-                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                    drop(permit);
-                });
+        let Some(address) = per_address.try_acquire(peer.ip()) else {
+            gateway.metrics().connection_closed(ConnectionClose::AddressLimit);
+            tracing::warn!(target: "qrngdd::audit", peer = %peer, reason = "address_limit", "connection refused");
+            drop(stream);
+            continue;
+        };
+        // At the cap: close the connection idle for longest (no request in progress) to make room, then
+        // wait for its place (or any other) to come free.
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                if registry.shed_oldest_idle() {
+                    gateway.metrics().connection_closed(ConnectionClose::ShedIdle);
+                }
+                tokio::select! {
+                    p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+                    () = &mut shutdown => break,
+                }
             }
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
-                let http = http.clone();
-                let watcher = graceful.watcher();
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        };
+        let _ = stream.set_nodelay(true);
+        let stream = WriteDeadline::new(stream, gateway.config().write_timeout, on_write_timeout.clone());
+        let state = registry.open();
+        let svc = connection_service(gateway.clone(), app.clone(), peer, state.clone());
+        let registry = registry.clone();
+        let http = http.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let serve = async {
+                match tls {
+                    None => {
+                        let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), svc)).await;
+                    }
+                    Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(s)) => {
+                            let group = s.get_ref().1.negotiated_key_exchange_group().map(|g| g.name());
+                            if group == Some(rustls::NamedGroup::X25519MLKEM768) {
+                                TLS_HANDSHAKES_PQ.fetch_add(1, Ordering::Relaxed);
+                            } else {
+                                TLS_HANDSHAKES_CLASSICAL.fetch_add(1, Ordering::Relaxed);
+                            }
                             let _ = watcher.watch(http.serve_connection(TokioIo::new(s), svc)).await;
                         }
                         Ok(Err(e)) => tls_refused(peer, &e.to_string()),
                         Err(_) => tls_refused(peer, "handshake timed out"),
-                    }
-                    drop(permit);
-                });
+                    },
+                }
+            };
+            tokio::select! {
+                () = serve => {}
+                () = state.shed.notified() => tracing::debug!(peer = %peer, "idle connection closed to make room"),
             }
-        }
+            registry.close(state.id);
+            drop(permit);
+            drop(address);
+        });
     }
     drop(listener);
     tracing::info!(connections = graceful.count(), "shutting down: no new connections; draining");
@@ -99,6 +148,7 @@ fn connection_service(
     gateway: Arc<Gateway>,
     app: axum::Router,
     peer: SocketAddr,
+    state: Arc<ConnState>,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
     Response = axum::response::Response,
@@ -106,10 +156,12 @@ fn connection_service(
     Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
 > + Clone {
     hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        let busy = Busy::start(&state);
         let hot = req.method() == axum::http::Method::GET && req.uri().path() == "/api/random";
         let fast = hot.then(|| super::handlers::random_response(&gateway, peer, req.uri().query(), req.headers()));
         let app = app.clone();
         async move {
+            let _busy = busy;
             match fast {
                 Some(r) => Ok(r),
                 None => {
@@ -119,6 +171,82 @@ fn connection_service(
             }
         }
     })
+}
+
+/// The open connections, so that the accept loop can close the one idle for longest when at the cap.
+#[derive(Default)]
+struct Registry {
+    next: AtomicU64,
+    open: Mutex<HashMap<u64, Arc<ConnState>>>,
+}
+
+/// One connection's state as the registry sees it.
+struct ConnState {
+    id: u64,
+    /// Requests in progress.
+    in_flight: AtomicU32,
+    /// When the connection last became idle (opened, or its last request done).
+    idle_since: Mutex<Instant>,
+    /// Notified to close the connection.
+    shed: Notify,
+}
+
+impl Registry {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<ConnState>>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn open(&self) -> Arc<ConnState> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let state = Arc::new(ConnState {
+            id,
+            in_flight: AtomicU32::new(0),
+            idle_since: Mutex::new(Instant::now()),
+            shed: Notify::new(),
+        });
+        self.table().insert(id, state.clone());
+        state
+    }
+
+    fn close(&self, id: u64) {
+        self.table().remove(&id);
+    }
+
+    /// Closes the connection idle for longest (taking it out of the table); `false` if none is idle.
+    fn shed_oldest_idle(&self) -> bool {
+        let mut t = self.table();
+        let oldest = t
+            .values()
+            .filter(|c| c.in_flight.load(Ordering::Relaxed) == 0)
+            .min_by_key(|c| *c.idle_since.lock().unwrap_or_else(|p| p.into_inner()))
+            .map(|c| c.id);
+        match oldest.and_then(|id| t.remove(&id)) {
+            Some(c) => {
+                // `notify_one` keeps the wake-up if the task is not waiting yet.
+                c.shed.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Marks a request in progress on a connection for as long as it lives.
+struct Busy(Arc<ConnState>);
+
+impl Busy {
+    fn start(state: &Arc<ConnState>) -> Self {
+        state.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self(state.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::Relaxed) == 1 {
+            *self.0.idle_since.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        }
+    }
 }
 
 fn tls_refused(peer: SocketAddr, detail: &str) {

@@ -142,6 +142,7 @@ pub fn gateway_env() -> Vec<(&'static str, String)> {
         ("QRNG_BUFFER_SIZE", (1 << 20).to_string()),
         ("QRNG_MAX_CLOCK_SKEW_SECS", "1".into()),
         ("QRNG_RATE_LIMIT_PER_SECOND", "100000".into()),
+        ("QRNG_RATE_LIMIT_BYTES_PER_SECOND", (1u64 << 40).to_string()),
         ("QRNG_WORKER_THREADS", "2".into()),
     ]
 }
@@ -330,7 +331,7 @@ impl MockAppliance {
         use axum::response::IntoResponse;
         use std::sync::atomic::{AtomicU64, Ordering};
         let requests = Arc::new(AtomicU64::new(0));
-        let tls = tls.map(|(c, k)| tokio_rustls::TlsAcceptor::from(qrngdd::tls::server_config(c, k).unwrap()));
+        let tls = tls.map(|(c, k)| tokio_rustls::TlsAcceptor::from(qrngdd::tls::server_config(c, k, false).unwrap()));
         let scheme = if tls.is_some() { "https" } else { "http" };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -387,4 +388,18 @@ impl MockAppliance {
         let addr: SocketAddr = addr_rx.recv_timeout(Duration::from_secs(10)).unwrap();
         Self { base: format!("{scheme}://localhost:{}", addr.port()), requests, _stop: tx }
     }
+}
+
+/// A TCP connection to `to` from the loopback source address `127.0.0.<host>` (every 127.0.0.0/8 address
+/// is local on Linux), so that a test can play several clients with different addresses. With `rcvbuf`,
+/// the receive buffer is set before connecting (a reader that never reads then stalls the sender early).
+pub fn connect_from(host: u8, to: SocketAddr, rcvbuf: Option<usize>) -> std::io::Result<std::net::TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    if let Some(n) = rcvbuf {
+        s.set_recv_buffer_size(n)?;
+    }
+    s.bind(&SocketAddr::from(([127, 0, 0, host], 0)).into())?;
+    s.connect_timeout(&to.into(), Duration::from_secs(5))?;
+    Ok(s.into())
 }
