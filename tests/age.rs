@@ -280,6 +280,16 @@ fn identity_files_parse_with_comments_and_errors_name_the_line_not_the_secret() 
     assert!(pq_text.to_lowercase().parse::<HybridIdentity>().is_ok());
     let recipients = parse_recipients_file(&format!("# team\n{}\n{}\n", pq.to_public(), x.to_public())).unwrap();
     assert_eq!(recipients.len(), 2);
+    // Bad recipients files: nothing in them, a damaged key, an identity where a recipient belongs.
+    assert!(matches!(parse_recipients_file("# nobody\n\n"), Err(AgeError::InvalidRecipient(_))));
+    let mut bad = pq.to_public().to_string();
+    bad.replace_range(40..41, if &bad[40..41] == "q" { "p" } else { "q" });
+    assert!(matches!(parse_recipients_file(&bad), Err(AgeError::InvalidRecipient(_))));
+    let e = parse_recipients_file(&pq_text).err().unwrap();
+    assert!(matches!(e, AgeError::InvalidRecipient(_)), "{e:?}");
+    assert!(!e.to_string().contains(&pq_text[19..40]), "{e}");
+    // A long identity file is refused before it is parsed.
+    assert!(parse_identity_file(&"#".repeat(qres::age::MAX_IDENTITY_FILE_LEN + 1)).is_err());
 }
 
 #[test]

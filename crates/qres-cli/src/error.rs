@@ -54,14 +54,15 @@ impl fmt::Display for CliError {
 impl From<qres::Error> for CliError {
     fn from(e: qres::Error) -> Self {
         use qres::Error as E;
-        match e {
+        match &e {
             E::AuthenticationFailed => {
                 Self::failed("decryption failed: the input was modified or truncated, or the key does not match")
             }
             E::NoMatchingKey { .. } => Self::failed("no identity matches a recipient of this file")
                 .hint("pass the identity file the file was encrypted to with -i"),
             E::NotAnEnvelope => Self::failed("the input is neither a qres envelope nor an age file"),
-            other => Self::failed(other.to_string()),
+            E::DuplicateRecipient { .. } => Self::usage(e.to_string()).hint("give each recipient once"),
+            _ => Self::failed(e.to_string()),
         }
     }
 }

@@ -293,6 +293,7 @@ fn malformed_recipients_identities_and_ciphertexts_give_one_line_and_a_nonzero_e
         vec!["encrypt", "-r", good.as_str(), "-r", good_age.as_str(), "m.txt"],
         vec!["encrypt", "-p", "-r", good_age.as_str(), "m.txt"],
         vec!["encrypt", "m.txt"],
+        vec!["encrypt", "-r", good.as_str(), "-r", good.as_str(), "m.txt"],
         vec!["encrypt", "--format", "qres", "-r", good_age.as_str(), "m.txt"],
         vec!["encrypt", "--sign", "k.txt", "-r", good_age.as_str(), "m.txt"],
     ] {
@@ -302,7 +303,7 @@ fn malformed_recipients_identities_and_ciphertexts_give_one_line_and_a_nonzero_e
         runs += 1;
     }
     println!("malformed inputs refused with one line: {runs}");
-    assert_eq!(runs, 27);
+    assert_eq!(runs, 28);
 }
 
 #[test]
