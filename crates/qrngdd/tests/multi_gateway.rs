@@ -185,3 +185,42 @@ fn a_killed_gateway_is_failed_over_and_no_byte_is_served_twice() {
     assert!(twice.is_empty(), "{} blocks served twice, e.g. {:?}", twice.len(), &twice[..twice.len().min(5)]);
     assert_eq!(seen.len() as u64, n_blocks);
 }
+
+/// The collector's first packet reaches gateway 0 through a relay and is stored, but its answer is lost;
+/// gateway 0 serves those bytes and dies before the collector's retry. The retry cannot tell whether the
+/// packet was stored, so its bytes must be dropped and counted, never sent to gateway 1.
+#[test]
+fn bytes_that_may_have_been_stored_never_go_to_another_gateway() {
+    let gw0 = gateway_with_key(KEY_A);
+    let gw1 = gateway_with_key(KEY_B);
+    let relay = Relay::start(gw0.addr);
+    relay.lose_next_answer.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut env = collector_env(&format!("http://{}/push,{}", relay.addr, gw1.push_url()), &format!("{KEY_A},{KEY_B}"));
+    env.retain(|(k, _)| !matches!(*k, "QRNG_ENTROPY_SOURCES" | "QRNG_INITIAL_BACKOFF_MS"));
+    env.push(("QRNG_ENTROPY_SOURCES", TestCounter::NAME.into()));
+    env.push(("QRNG_INITIAL_BACKOFF_MS", "3000".into()));
+    env.push(("QRNG_MAX_RETRIES", "1".into()));
+    let mut col = collector(&env);
+
+    eventually("gateway 0 to store the first packet", Duration::from_secs(20), || {
+        gw0.metric("qrngdd_push_accepted_total") >= 1.0
+    });
+    let served_by_0 = drain(&gw0);
+    drop(gw0);
+    assert!(!served_by_0.is_empty());
+    eventually("gateway 1 to take the following packets", Duration::from_secs(30), || {
+        gw1.metric("qrngdd_push_accepted_total") >= 5.0
+    });
+    assert!(col.terminate(Duration::from_secs(20)).is_some_and(|s| s.success()), "{}", col.dump());
+    let served_by_1 = drain(&gw1);
+
+    let index = block_index(((served_by_0.len() + served_by_1.len()) / TestCounter::BLOCK) as u64 * 4 + 100_000);
+    let first: std::collections::HashSet<u64> = blocks_of(&index, &served_by_0).into_iter().collect();
+    let again = blocks_of(&index, &served_by_1).into_iter().filter(|i| first.contains(i)).count();
+    assert_eq!(again, 0, "{again} blocks served by gateway 0 were sent again to gateway 1");
+    assert!(
+        col.has_log(&["may have been stored; its bytes are dropped, never re-signed"]),
+        "the collector did not report the dropped packet:\n{}",
+        col.dump()
+    );
+}
