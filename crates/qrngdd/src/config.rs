@@ -74,6 +74,7 @@ impl Env<'_> {
 
 /// What the gateway does with a push when the buffer lacks room (`QRNG_BUFFER_OVERFLOW_POLICY`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OverflowPolicy {
     /// `discard` (default): refuse the push whole with 507; nothing is stored.
     Discard,

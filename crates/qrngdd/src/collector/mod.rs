@@ -462,6 +462,7 @@ impl Collector {
                     tracing::warn!(gateway = %target.url, sequence = seq, error = %e, attempt, unsent, "push failed");
                     if several && unsent {
                         if !maybe_stored {
+                            target.sequence.unallocate(seq);
                             return PushResult::Unsent(std::mem::take(&mut packet.data));
                         }
                         // An earlier attempt may have been stored, and this gateway cannot be reached to
@@ -525,6 +526,7 @@ impl Collector {
                     // comes from something in between (a proxy), which may have passed the packet on.
                     let unknown = status >= 500 && reason.is_empty();
                     if several && !unknown && !maybe_stored {
+                        target.sequence.unallocate(seq);
                         return PushResult::Unsent(std::mem::take(&mut packet.data));
                     }
                     maybe_stored |= unknown;
