@@ -224,3 +224,41 @@ fn bytes_that_may_have_been_stored_never_go_to_another_gateway() {
         col.dump()
     );
 }
+
+/// `QrngDdSource` with a dead first gateway moves to the next one at once (no wait for a backoff), stays
+/// on it, and with every gateway dead fails after its retries.
+#[test]
+fn the_client_fails_over_at_once_and_gives_up_when_all_are_down() {
+    let gw = gateway_with_key(KEY_A);
+    // Bytes that pass the client's health tests (the known sequence, not zero-padded counters).
+    let data: Vec<u8> = (0..4096).flat_map(TestCounter::block).collect();
+    assert_eq!(gw.push_now(&key(KEY_A), 1, &data).0, 200);
+    let dead = format!(
+        "http://127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    );
+    let config = QrngDdConfig::new(&dead, API_KEY)
+        .allow_plain_http()
+        .with_failover_url(&gw.base)
+        .with_prefetch(1024)
+        .with_retries(3, Duration::from_secs(5), Duration::from_secs(5));
+    let mut src = QrngDdSource::new(config).unwrap();
+    let started = Instant::now();
+    let mut buf = vec![0u8; 1024];
+    for _ in 0..8 {
+        src.fill(&mut buf).unwrap();
+    }
+    assert!(started.elapsed() < Duration::from_secs(2), "failover waited {:?}", started.elapsed());
+    // The start-up health test's bytes and 8 KiB more, all from the live gateway.
+    assert!(gw.metric("qrngdd_bytes_out_total") >= 8192.0);
+
+    let mut all_dead = QrngDdSource::new(
+        QrngDdConfig::new(&dead, API_KEY)
+            .allow_plain_http()
+            .with_failover_url(&dead.replace("127.0.0.1", "localhost"))
+            .with_retries(3, Duration::from_millis(10), Duration::from_millis(40)),
+    )
+    .unwrap();
+    let e = all_dead.fill(&mut buf).unwrap_err().to_string();
+    assert!(e.contains("gave up after 4 attempts"), "{e}");
+}
