@@ -17,7 +17,7 @@ pub use crate::rng::{EntropySource, HealthStatus, Monitored, OsEntropy};
 #[cfg(feature = "qrng-dd")]
 mod qrngdd;
 #[cfg(feature = "qrng-dd")]
-pub use qrngdd::{QrngDdConfig, QrngDdSource};
+pub use qrngdd::{QrngDdConfig, QrngDdSource, tls_crypto_provider as qrngdd_tls_crypto_provider};
 
 #[cfg(feature = "quantis")]
 mod quantis;

@@ -1,4 +1,17 @@
-//! [`QrngDdSource`]: entropy from a QRNG-DD gateway (ours or the public project's) over HTTPS.
+//! [`QrngDdSource`]: entropy from one or several QRNG-DD gateways (ours or the public project's) over
+//! HTTPS.
+//!
+//! TLS: rustls with the aws-lc-rs provider, TLS 1.3 only, offering and preferring the hybrid
+//! post-quantum key exchange `X25519MLKEM768` (then X25519 and P-256 for classical gateways, unless
+//! [`QrngDdConfig::require_pq_tls`] is set).
+//!
+//! Several gateways ([`QrngDdConfig::with_failover_url`]): requests go to one gateway until it fails
+//! (a transport error, 429 or 503); it is then marked down for a backoff (from
+//! [`QrngDdConfig::initial_backoff`], doubling per failure up to [`QrngDdConfig::max_backoff`], or its
+//! `Retry-After`) and the request goes at once to the next gateway that is up. A gateway whose backoff
+//! has ended is used again only after `GET /health` answers 200. When every gateway is down, the source
+//! waits for the first backoff to end and tries that gateway. Every failure counts toward
+//! [`QrngDdConfig::max_retries`] for the request.
 //!
 //! Each refill is `GET {base}/api/random?bytes=N&encoding=binary` with `Authorization: Bearer <key>`
 //! (N at most 65,536, the API's limit). 429 and 503 answers, and transport failures, are retried with
@@ -13,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::rng::{EntropySource, HealthStatus, Monitored};
 use std::io::Read;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use zeroize::{Zeroize, Zeroizing};
 
 /// Largest request the gateway API allows.
@@ -33,6 +46,12 @@ pub const MAX_REQUEST: usize = 65_536;
 pub struct QrngDdConfig {
     /// Gateway base URL (`https://host:port`); `/api/random` is appended.
     pub base_url: String,
+    /// Further gateways, tried in order when the current one fails (same API key). See the module
+    /// documentation.
+    pub failover_urls: Vec<String>,
+    /// Accept only TLS handshakes with the post-quantum group `X25519MLKEM768` (default false: it is
+    /// offered and preferred, and X25519 or P-256 are accepted from classical gateways).
+    pub require_pq_tls: bool,
     /// The API key, sent as a bearer token. Zeroized on drop, never shown by `Debug`.
     pub api_key: Zeroizing<String>,
     /// PEM CA certificates to trust instead of the webpki roots (a private CA).
@@ -58,6 +77,8 @@ impl core::fmt::Debug for QrngDdConfig {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("QrngDdConfig")
             .field("base_url", &self.base_url)
+            .field("failover_urls", &self.failover_urls)
+            .field("require_pq_tls", &self.require_pq_tls)
             .field("custom_ca", &self.ca_pem.is_some())
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
@@ -72,6 +93,8 @@ impl QrngDdConfig {
     pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
+            failover_urls: Vec::new(),
+            require_pq_tls: false,
             api_key: Zeroizing::new(api_key.into()),
             ca_pem: None,
             timeout: Duration::from_secs(10),
@@ -82,6 +105,18 @@ impl QrngDdConfig {
             min_entropy_per_byte: 4.0,
             allow_plain_http: false,
         }
+    }
+
+    /// Adds a gateway to fail over to (tried in the order added, after `base_url`).
+    pub fn with_failover_url(mut self, base_url: impl Into<String>) -> Self {
+        self.failover_urls.push(base_url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Accepts only TLS handshakes with the post-quantum group `X25519MLKEM768`.
+    pub fn with_required_pq_tls(mut self) -> Self {
+        self.require_pq_tls = true;
+        self
     }
 
     /// Trusts the CA certificates of `pem` (instead of the webpki roots).
@@ -123,10 +158,44 @@ impl QrngDdConfig {
     }
 }
 
+/// The rustls provider of the client: aws-lc-rs, TLS 1.3 cipher suites only (so TLS 1.2 is never
+/// negotiated), key exchange `X25519MLKEM768` preferred, then X25519 and P-256; with `require_pq`,
+/// `X25519MLKEM768` only.
+pub fn tls_crypto_provider(require_pq: bool) -> Arc<rustls::crypto::CryptoProvider> {
+    use rustls::crypto::aws_lc_rs::kx_group;
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    provider.cipher_suites.retain(|s| s.version() == &rustls::version::TLS13);
+    provider.kx_groups = if require_pq {
+        vec![kx_group::X25519MLKEM768]
+    } else {
+        vec![kx_group::X25519MLKEM768, kx_group::X25519, kx_group::SECP256R1]
+    };
+    Arc::new(provider)
+}
+
+/// One gateway and its failure state.
+struct GatewayState {
+    url: String,
+    /// Not used before this instant (down).
+    down_until: Option<Instant>,
+    /// The current backoff (zero when up).
+    backoff: Duration,
+}
+
+/// Why one attempt failed.
+enum Attempt {
+    /// Worth another attempt (here or at another gateway), after at least the given `Retry-After`.
+    Retry(String, Option<Duration>),
+    /// Final.
+    Fatal(Error),
+}
+
 /// The raw HTTP reader (health-tested by the [`Monitored`] around it).
 struct Fetcher {
     agent: ureq::Agent,
-    url: String,
+    gateways: Vec<GatewayState>,
+    /// The gateway in use.
+    current: usize,
     auth: Zeroizing<String>,
     name: String,
     claim: f64,
@@ -140,64 +209,115 @@ impl Fetcher {
         Error::EntropySource { source_name: self.name.clone(), reason: reason.into() }
     }
 
-    /// One request of `dest.len()` (at most [`MAX_REQUEST`]) bytes, with retries.
-    fn fetch(&self, dest: &mut [u8]) -> Result<()> {
-        let url = format!("{}/api/random?bytes={}&encoding=binary", self.url, dest.len());
-        let mut backoff = self.initial_backoff;
+    /// Marks gateway `i` down for its next backoff (at least `retry_after`, at most `max_backoff`).
+    fn mark_down(&mut self, i: usize, retry_after: Option<Duration>) {
+        let g = &mut self.gateways[i];
+        g.backoff = if g.backoff.is_zero() { self.initial_backoff } else { g.backoff * 2 }.min(self.max_backoff);
+        let wait = retry_after.map_or(g.backoff, |a| a.max(g.backoff)).min(self.max_backoff);
+        g.down_until = Some(Instant::now() + wait);
+    }
+
+    /// `GET {url}/health` answers 200.
+    fn healthy(&self, i: usize) -> bool {
+        let url = format!("{}/health", self.gateways[i].url);
+        self.agent.get(&url).call().is_ok_and(|r| r.status().as_u16() == 200)
+    }
+
+    /// The gateway to use now: the current one if up, else the next one that is up (a gateway whose
+    /// backoff ended must pass its health check first); `None` when all are down.
+    fn pick(&mut self) -> Option<usize> {
+        let n = self.gateways.len();
+        for k in 0..n {
+            let i = (self.current + k) % n;
+            match self.gateways[i].down_until {
+                None => return Some(i),
+                Some(at) if Instant::now() >= at => {
+                    if n == 1 || self.healthy(i) {
+                        return Some(i);
+                    }
+                    tracing::debug!(source = %self.name, gateway = %self.gateways[i].url, "health check failed");
+                    self.mark_down(i, None);
+                }
+                Some(_) => {}
+            }
+        }
+        None
+    }
+
+    /// One request of `dest.len()` (at most [`MAX_REQUEST`]) bytes, failing over and retrying.
+    fn fetch(&mut self, dest: &mut [u8]) -> Result<()> {
         let mut attempt = 0u32;
         loop {
-            let outcome = self.agent.get(&url).header("Authorization", self.auth.as_str()).call();
-            let retry_after = match outcome {
-                Ok(mut resp) => {
-                    let status = resp.status().as_u16();
-                    match status {
-                        200 => {
-                            let mut body = Zeroizing::new(Vec::with_capacity(dest.len()));
-                            let read = resp
-                                .body_mut()
-                                .with_config()
-                                .limit(dest.len() as u64 + 1)
-                                .reader()
-                                .read_to_end(&mut body);
-                            match read {
-                                Ok(n) if n == dest.len() => {
-                                    dest.copy_from_slice(&body);
-                                    return Ok(());
-                                }
-                                Ok(n) => return Err(self.fail(format!("asked for {} bytes, received {n}", dest.len()))),
-                                Err(e) => Some(Err(format!("reading the response: {e}"))),
-                            }
-                        }
-                        429 | 503 => {
-                            let after = resp
-                                .headers()
-                                .get("retry-after")
-                                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
-                                .map(Duration::from_secs);
-                            Some(Ok((status, after)))
-                        }
-                        401 => return Err(self.fail("the gateway refused the API key (401)")),
-                        s => return Err(self.fail(format!("the gateway answered {s}"))),
-                    }
+            let i = match self.pick() {
+                Some(i) => i,
+                None => {
+                    // Every gateway is down: wait for the first to come back and try it.
+                    let (i, at) = self
+                        .gateways
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, g)| g.down_until.map(|at| (i, at)))
+                        .min_by_key(|&(_, at)| at)
+                        .unwrap_or((self.current, Instant::now()));
+                    std::thread::sleep(at.saturating_duration_since(Instant::now()).min(self.max_backoff));
+                    i
                 }
-                Err(e) => Some(Err(format!("request failed: {e}"))),
             };
-            attempt += 1;
-            let what = match &retry_after {
-                Some(Ok((s, _))) => format!("the gateway answered {s}"),
-                Some(Err(e)) => e.clone(),
-                None => String::new(),
-            };
-            if attempt > self.max_retries {
-                return Err(self.fail(format!("{what}; gave up after {attempt} attempts")));
+            match self.request(i, dest) {
+                Ok(()) => {
+                    if i != self.current {
+                        tracing::info!(source = %self.name, gateway = %self.gateways[i].url, "QRNG-DD gateway in use");
+                    }
+                    let g = &mut self.gateways[i];
+                    g.down_until = None;
+                    g.backoff = Duration::ZERO;
+                    self.current = i;
+                    return Ok(());
+                }
+                Err(Attempt::Fatal(e)) => return Err(e),
+                Err(Attempt::Retry(what, retry_after)) => {
+                    attempt += 1;
+                    self.mark_down(i, retry_after);
+                    let url = &self.gateways[i].url;
+                    if attempt > self.max_retries {
+                        return Err(self.fail(format!("{url}: {what}; gave up after {attempt} attempts")));
+                    }
+                    tracing::debug!(source = %self.name, gateway = %url, attempt, reason = %what, "QRNG-DD request failed; failing over or retrying");
+                }
             }
-            let wait = match retry_after {
-                Some(Ok((_, Some(after)))) => after.max(backoff).min(self.max_backoff),
-                _ => backoff,
-            };
-            tracing::debug!(source = %self.name, attempt, ?wait, reason = %what, "retrying QRNG-DD request");
-            std::thread::sleep(wait);
-            backoff = (backoff * 2).min(self.max_backoff);
+        }
+    }
+
+    /// One attempt at gateway `i`.
+    fn request(&self, i: usize, dest: &mut [u8]) -> core::result::Result<(), Attempt> {
+        let url = format!("{}/api/random?bytes={}&encoding=binary", self.gateways[i].url, dest.len());
+        let mut resp = match self.agent.get(&url).header("Authorization", self.auth.as_str()).call() {
+            Ok(r) => r,
+            Err(e) => return Err(Attempt::Retry(format!("request failed: {e}"), None)),
+        };
+        match resp.status().as_u16() {
+            200 => {
+                let mut body = Zeroizing::new(Vec::with_capacity(dest.len()));
+                let read = resp.body_mut().with_config().limit(dest.len() as u64 + 1).reader().read_to_end(&mut body);
+                match read {
+                    Ok(n) if n == dest.len() => {
+                        dest.copy_from_slice(&body);
+                        Ok(())
+                    }
+                    Ok(n) => Err(Attempt::Fatal(self.fail(format!("asked for {} bytes, received {n}", dest.len())))),
+                    Err(e) => Err(Attempt::Retry(format!("reading the response: {e}"), None)),
+                }
+            }
+            s @ (429 | 503) => {
+                let after = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                Err(Attempt::Retry(format!("the gateway answered {s}"), after))
+            }
+            401 => Err(Attempt::Fatal(self.fail("the gateway refused the API key (401)"))),
+            s => Err(Attempt::Fatal(self.fail(format!("the gateway answered {s}")))),
         }
     }
 }
@@ -219,7 +339,9 @@ impl EntropySource for Fetcher {
     }
 }
 
-/// An [`EntropySource`] reading a QRNG-DD gateway (ours or the public project's) over HTTPS.
+/// An [`EntropySource`] reading one or several QRNG-DD gateways (ours or the public project's) over
+/// HTTPS (TLS 1.3, post-quantum `X25519MLKEM768` preferred), failing over between them (see the
+/// [module documentation](self)).
 ///
 /// Each refill is `GET {base}/api/random?bytes=N&encoding=binary` with `Authorization: Bearer <key>` (N at
 /// most 65,536). 429 and 503 answers and transport failures are retried with exponential backoff
@@ -256,22 +378,28 @@ impl core::fmt::Debug for QrngDdSource {
 impl QrngDdSource {
     /// A source for `config`. Nothing is fetched until the first [`fill`](EntropySource::fill).
     pub fn new(config: QrngDdConfig) -> Result<Self> {
-        let url = config.base_url.clone();
-        let host = url.split("://").nth(1).unwrap_or(&url).split('/').next().unwrap_or("").to_owned();
-        if host.is_empty() {
-            return Err(Error::InvalidInput("QRNG-DD gateway URL has no host"));
-        }
-        let https = url.starts_with("https://");
-        if !(https || config.allow_plain_http && url.starts_with("http://")) {
-            return Err(Error::InvalidInput(
-                "QRNG-DD gateway URL must be https:// (plain http must be allowed explicitly)",
-            ));
+        let urls: Vec<String> =
+            core::iter::once(config.base_url.clone()).chain(config.failover_urls.iter().cloned()).collect();
+        let mut hosts = Vec::with_capacity(urls.len());
+        for url in &urls {
+            let host = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("").to_owned();
+            if host.is_empty() {
+                return Err(Error::InvalidInput("QRNG-DD gateway URL has no host"));
+            }
+            let https = url.starts_with("https://");
+            if !(https || config.allow_plain_http && url.starts_with("http://")) {
+                return Err(Error::InvalidInput(
+                    "QRNG-DD gateway URL must be https:// (plain http must be allowed explicitly)",
+                ));
+            }
+            hosts.push(host);
         }
         if !(config.min_entropy_per_byte > 0.0 && config.min_entropy_per_byte <= 8.0) {
             return Err(Error::InvalidInput("claimed min-entropy must be in (0, 8] bits per byte"));
         }
-        let name = format!("qrng-dd:{host}");
-        let mut tls = ureq::tls::TlsConfig::builder();
+        let name = format!("qrng-dd:{}", hosts.join(","));
+        let mut tls = ureq::tls::TlsConfig::builder()
+            .unversioned_rustls_crypto_provider(tls_crypto_provider(config.require_pq_tls));
         if let Some(pem) = &config.ca_pem {
             let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
                 .filter_map(|item| match item {
@@ -297,7 +425,11 @@ impl QrngDdSource {
             .into();
         let fetcher = Fetcher {
             agent,
-            url,
+            gateways: urls
+                .into_iter()
+                .map(|url| GatewayState { url, down_until: None, backoff: Duration::ZERO })
+                .collect(),
+            current: 0,
             auth: Zeroizing::new(format!("Bearer {}", config.api_key.as_str())),
             name,
             claim: config.min_entropy_per_byte,

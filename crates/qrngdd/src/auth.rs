@@ -129,6 +129,7 @@ impl TokenBucket {
 
 /// Why a key was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeyCheck {
     /// Accepted: the key's index.
     Ok(usize),

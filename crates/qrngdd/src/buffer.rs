@@ -14,6 +14,7 @@ use zeroize::Zeroize;
 
 /// Result of [`EntropyRing::push`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PushOutcome {
     /// Stored whole; `dropped` older bytes were replaced to make room.
     Stored {

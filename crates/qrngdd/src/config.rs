@@ -74,6 +74,7 @@ impl Env<'_> {
 
 /// What the gateway does with a push when the buffer lacks room (`QRNG_BUFFER_OVERFLOW_POLICY`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OverflowPolicy {
     /// `discard` (default): refuse the push whole with 507; nothing is stored.
     Discard,
@@ -241,13 +242,20 @@ impl GatewayConfig {
     }
 }
 
+/// Most gateways one collector pushes to (`QRNG_PUSH_URL`).
+pub const MAX_GATEWAYS: usize = 16;
+
 /// Collector configuration.
 #[derive(Debug, Clone)]
 pub struct CollectorConfig {
-    /// `QRNG_PUSH_URL`: the gateway's `/push` URL (required).
-    pub push_url: String,
-    /// `QRNG_HMAC_SECRET_KEY`: the hex key packets are signed with (required; one key).
-    pub hmac_key: HmacKey,
+    /// `QRNG_PUSH_URL`: the gateway's `/push` URL (required), or several gateways' URLs, comma-separated.
+    /// With several, each packet goes to one gateway (in turn); a gateway that is down or full is skipped
+    /// and its share goes to the others (see [`crate::collector`]).
+    pub push_urls: Vec<String>,
+    /// `QRNG_HMAC_SECRET_KEY`: the hex key packets are signed with (required), or one key per push URL,
+    /// comma-separated and in the same order: each gateway gets its own key, so that a packet meant for
+    /// one is refused by the others. The keys must differ.
+    pub hmac_keys: Vec<HmacKey>,
     /// `QRNG_APPLIANCE_URLS`: Quantis appliance base URLs (comma-separated). A URL ending in
     /// `/streambytes` is used as is; otherwise `/api/2.0/streambytes` is appended.
     pub appliance_urls: Vec<String>,
@@ -281,7 +289,8 @@ pub struct CollectorConfig {
     /// `QRNG_PACKET_MAX_BYTES`: payload bytes per packet at most (default 65,536).
     pub packet_max_bytes: usize,
     /// `QRNG_SEQUENCE_FILE`: where to persist the sequence high-water mark (optional; see
-    /// [`crate::collector::SequenceSource`]).
+    /// [`crate::collector::SequenceSource`]). With several gateways, the first gateway's mark is kept in
+    /// this file and gateway `i`'s in `<file>.<i>` ([`crate::collector::sequence_file_for`]).
     pub sequence_file: Option<PathBuf>,
     /// `QRNG_MIN_ENTROPY_PER_BYTE`: the claim that sets the health-test cutoffs (default 4.0).
     pub min_entropy_per_byte: f64,
@@ -298,22 +307,45 @@ impl CollectorConfig {
     /// Reads variables through `get`.
     pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(get);
-        let push_url =
-            env.raw("QRNG_PUSH_URL").ok_or_else(|| err("QRNG_PUSH_URL", "required (the gateway's /push URL)"))?;
-        if !(push_url.starts_with("https://") || push_url.starts_with("http://")) {
-            return Err(err("QRNG_PUSH_URL", "must be an http:// or https:// URL"));
+        let push_urls = env.list("QRNG_PUSH_URL");
+        if push_urls.is_empty() {
+            return Err(err("QRNG_PUSH_URL", "required (the gateway's /push URL, or several comma-separated)"));
         }
-        let hmac_key =
-            HmacKey::from_hex(&env.raw("QRNG_HMAC_SECRET_KEY").ok_or_else(|| err("QRNG_HMAC_SECRET_KEY", "required"))?)
-                .map_err(|e| err("QRNG_HMAC_SECRET_KEY", e.to_string()))?;
+        if push_urls.len() > MAX_GATEWAYS {
+            return Err(err("QRNG_PUSH_URL", format!("at most {MAX_GATEWAYS} gateways")));
+        }
+        if let Some(bad) = push_urls.iter().find(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+            return Err(err("QRNG_PUSH_URL", format!("must be http:// or https:// URLs, got {bad:?}")));
+        }
+        if (1..push_urls.len()).any(|i| push_urls[..i].contains(&push_urls[i])) {
+            return Err(err("QRNG_PUSH_URL", "a push URL is given twice"));
+        }
+        let hmac_keys = HmacKey::list_from_hex(
+            &env.raw("QRNG_HMAC_SECRET_KEY").ok_or_else(|| err("QRNG_HMAC_SECRET_KEY", "required"))?,
+        )
+        .map_err(|e| err("QRNG_HMAC_SECRET_KEY", e.to_string()))?;
+        if hmac_keys.len() != push_urls.len() {
+            return Err(err(
+                "QRNG_HMAC_SECRET_KEY",
+                format!("one key per push URL: {} keys for {} URLs", hmac_keys.len(), push_urls.len()),
+            ));
+        }
+        if (1..hmac_keys.len()).any(|i| hmac_keys[..i].iter().any(|k| k.fingerprint() == hmac_keys[i].fingerprint())) {
+            return Err(err("QRNG_HMAC_SECRET_KEY", "each gateway needs its own key (two are equal)"));
+        }
         let appliance_urls = env.list("QRNG_APPLIANCE_URLS");
         if let Some(bad) = appliance_urls.iter().find(|u| !u.starts_with("https://") && !u.starts_with("http://")) {
             return Err(err("QRNG_APPLIANCE_URLS", format!("not an http(s) URL: {bad:?}")));
         }
         let quantis_devices: Vec<PathBuf> = env.list("QRNG_QUANTIS_DEVICES").into_iter().map(PathBuf::from).collect();
         let other_sources = env.list("QRNG_ENTROPY_SOURCES");
-        if let Some(bad) = other_sources.iter().find(|s| s.as_str() != "os") {
-            return Err(err("QRNG_ENTROPY_SOURCES", format!("unknown source {bad:?} (known: os)")));
+        if let Some(bad) =
+            other_sources.iter().find(|s| !crate::collector::sources::NAMED_SOURCES.contains(&s.as_str()))
+        {
+            return Err(err(
+                "QRNG_ENTROPY_SOURCES",
+                format!("unknown source {bad:?} (known: {})", crate::collector::sources::NAMED_SOURCES.join(", ")),
+            ));
         }
         let n_sources = appliance_urls.len() + quantis_devices.len() + other_sources.len();
         if n_sources == 0 {
@@ -338,8 +370,8 @@ impl CollectorConfig {
         }
         let min_entropy_per_byte = env.range("QRNG_MIN_ENTROPY_PER_BYTE", 4.0, 0.5, 8.0)?;
         Ok(Self {
-            push_url,
-            hmac_key,
+            push_urls,
+            hmac_keys,
             appliance_urls,
             appliance_ca: env.path("QRNG_APPLIANCE_CA_FILE"),
             quantis_devices,
@@ -433,5 +465,29 @@ mod tests {
         let mut pairs = base.to_vec();
         pairs.push(("QRNG_ENTROPY_SOURCES", "dice"));
         assert_eq!(CollectorConfig::from_lookup(&lookup(&pairs)).unwrap_err().var, "QRNG_ENTROPY_SOURCES");
+    }
+
+    #[test]
+    fn collector_several_gateways_need_one_distinct_key_each() {
+        let (a, b) = ("aa".repeat(32), "bb".repeat(32));
+        let urls = "http://127.0.0.1:1/push, http://127.0.0.1:2/push";
+        let with = |url: &str, keys: &str| {
+            CollectorConfig::from_lookup(&lookup(&[
+                ("QRNG_PUSH_URL", url),
+                ("QRNG_HMAC_SECRET_KEY", keys),
+                ("QRNG_ENTROPY_SOURCES", "os"),
+            ]))
+        };
+        let c = with(urls, &format!("{a},{b}")).unwrap();
+        assert_eq!(c.push_urls, ["http://127.0.0.1:1/push", "http://127.0.0.1:2/push"]);
+        assert_eq!(c.hmac_keys.len(), 2);
+        assert_ne!(c.hmac_keys[0].fingerprint(), c.hmac_keys[1].fingerprint());
+        let e = with(urls, &a).unwrap_err();
+        assert_eq!(e.var, "QRNG_HMAC_SECRET_KEY");
+        assert!(!e.reason.contains(&a), "secrets are not echoed: {e}");
+        assert_eq!(with(urls, &format!("{a},{a}")).unwrap_err().var, "QRNG_HMAC_SECRET_KEY");
+        assert_eq!(with("http://h/push,http://h/push", &format!("{a},{b}")).unwrap_err().var, "QRNG_PUSH_URL");
+        assert_eq!(with("http://h/push,ftp://h/push", &format!("{a},{b}")).unwrap_err().var, "QRNG_PUSH_URL");
+        assert!(!format!("{c:?}").contains("aaaa"), "keys are not shown by Debug");
     }
 }

@@ -1,10 +1,76 @@
 //! Gateway counters, rendered in the Prometheus text format at `/metrics`.
 //!
-//! Counters are relaxed atomics (one per event kind, no labels allocated per request).
+//! Counters are relaxed atomics (one per event kind, no labels allocated per request). The two
+//! histograms (request latency by route, push size) are the `prometheus` crate's: lock-free atomic
+//! buckets, the handle of each route made once, rendered by its text encoder after the counters.
+//! (`prometheus-client`'s histogram takes a mutex per observation, which the hot path would contend on.)
 
+use prometheus::core::Collector as _;
+use prometheus::{Histogram, HistogramOpts, HistogramVec};
 use qres::qrngdd::PacketError;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Routes of the request-latency histogram (`route` label); any other path is `other`.
+pub const LATENCY_ROUTES: [&str; 9] = [
+    "/api/random",
+    "/api/integers",
+    "/api/floats",
+    "/api/uuid",
+    "/api/status",
+    "/push",
+    "/health",
+    "/metrics",
+    "other",
+];
+
+/// The index of `/api/random` in [`LATENCY_ROUTES`].
+pub const ROUTE_RANDOM: usize = 0;
+
+/// Upper bounds (seconds) of the request-latency buckets: 50 µs to 10 s.
+pub const LATENCY_BUCKETS: [f64; 16] =
+    [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+/// Upper bounds (payload bytes) of the push-size buckets: 256 B to 4 MiB.
+pub const PUSH_SIZE_BUCKETS: [f64; 9] =
+    [256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 2097152.0, 4194304.0];
+
+/// The two histograms.
+#[derive(Debug, Clone)]
+struct Histograms {
+    latency: HistogramVec,
+    /// One handle per [`LATENCY_ROUTES`] entry.
+    routes: Vec<Histogram>,
+    push_size: Histogram,
+}
+
+impl Default for Histograms {
+    fn default() -> Self {
+        // The options are constants known to be valid; `expect` cannot fire on outside input.
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "qrngdd_request_duration_seconds",
+                "Time from a request's headers to its answer, by route (a push includes its body upload).",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )
+        .expect("valid histogram options");
+        let routes = LATENCY_ROUTES.iter().map(|r| latency.with_label_values(&[*r])).collect();
+        let push_size = Histogram::with_opts(
+            HistogramOpts::new("qrngdd_push_size_bytes", "Payload bytes of accepted pushes.")
+                .buckets(PUSH_SIZE_BUCKETS.to_vec()),
+        )
+        .expect("valid histogram options");
+        Self { latency, routes, push_size }
+    }
+}
+
+/// The index of `path` in [`LATENCY_ROUTES`].
+pub fn latency_route(path: &str) -> usize {
+    LATENCY_ROUTES.iter().position(|r| *r == path).unwrap_or(LATENCY_ROUTES.len() - 1)
+}
 
 /// Why a push was refused beyond the packet checks.
 pub const PUSH_EXTRA_REASONS: [&str; 6] =
@@ -39,6 +105,8 @@ pub struct Metrics {
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
     connections_closed: [AtomicU64; CONNECTION_REASONS.len()],
+    sequence_gaps: AtomicU64,
+    histograms: Histograms,
 }
 
 /// The client endpoints, in the order of [`Endpoint`].
@@ -46,6 +114,7 @@ pub const ENDPOINTS: [&str; 5] = ["/api/random", "/api/integers", "/api/floats",
 
 /// A client endpoint (index into [`ENDPOINTS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Endpoint {
     /// `/api/random`
     Random = 0,
@@ -61,6 +130,7 @@ pub enum Endpoint {
 
 /// A client refusal (index into [`CLIENT_REASONS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientReject {
     /// No API key presented.
     MissingApiKey = 0,
@@ -101,6 +171,19 @@ impl Metrics {
     pub fn push_accepted(&self, bytes: usize) {
         self.push_accepted.fetch_add(1, Relaxed);
         self.bytes_in.fetch_add(bytes as u64, Relaxed);
+        self.histograms.push_size.observe(bytes as f64);
+    }
+
+    /// Counts an accepted packet whose sequence did not follow its stream's previous one.
+    pub fn sequence_gap(&self) {
+        self.sequence_gaps.fetch_add(1, Relaxed);
+    }
+
+    /// Records how long a request on route `route` (an index from [`latency_route`]) took.
+    pub fn request_latency(&self, route: usize, took: Duration) {
+        if let Some(h) = self.histograms.routes.get(route) {
+            h.observe(took.as_secs_f64());
+        }
     }
 
     /// Counts a refused push by reason label (a [`PacketError::reason`] or one of
@@ -183,6 +266,11 @@ impl Metrics {
             .map(|(r, c)| (Some(("reason", *r)), c.load(Relaxed)))
             .collect();
         counter("qrngdd_connections_closed_total", "Connections closed or refused by the gateway, by reason.", &rows);
+        counter(
+            "qrngdd_sequence_gaps_total",
+            "Accepted packets whose sequence is not the one after their stream's previous packet (lost packets, or a collector restart).",
+            &[(None, self.sequence_gaps.load(Relaxed))],
+        );
         counter("qrngdd_bytes_expired_total", "Buffered bytes dropped for age.", &[(None, buffer.expired)]);
         counter("qrngdd_bytes_replaced_total", "Buffered bytes dropped to make room.", &[(None, buffer.replaced)]);
         let fill = if buffer.capacity == 0 { 0.0 } else { buffer.bytes as f64 / buffer.capacity as f64 };
@@ -194,6 +282,11 @@ impl Metrics {
              # HELP qrngdd_uptime_seconds Seconds since start.\n# TYPE qrngdd_uptime_seconds gauge\nqrngdd_uptime_seconds {uptime_secs:.3}\n",
             buffer.bytes, buffer.capacity
         );
+        let mut families = self.histograms.latency.collect();
+        families.extend(self.histograms.push_size.collect());
+        if let Err(e) = prometheus::TextEncoder::new().encode_utf8(&families, &mut s) {
+            tracing::error!(error = %e, "cannot render the histograms");
+        }
         s
     }
 }
@@ -229,5 +322,27 @@ mod tests {
         assert_eq!(scrape(&t, "qrngdd_bytes_in_total"), Some(100.0));
         assert_eq!(scrape(&t, "qrngdd_bytes_out_total"), Some(32.0));
         assert_eq!(scrape(&t, "qrngdd_buffer_fill_ratio"), Some(0.068));
+        assert_eq!(scrape(&t, "qrngdd_sequence_gaps_total"), Some(0.0));
+        assert_eq!(scrape(&t, "qrngdd_push_size_bytes_count"), Some(1.0));
+        assert_eq!(scrape(&t, "qrngdd_push_size_bytes_bucket{le=\"256\"}"), Some(1.0));
+        assert_eq!(scrape(&t, "qrngdd_push_size_bytes_sum"), Some(100.0));
+    }
+
+    #[test]
+    fn latency_histogram_by_route() {
+        let m = Metrics::default();
+        m.request_latency(latency_route("/api/random"), Duration::from_micros(70));
+        m.request_latency(latency_route("/api/random"), Duration::from_millis(3));
+        m.request_latency(latency_route("/nowhere"), Duration::from_secs(20));
+        let t = m.render(BufferGauge { bytes: 0, capacity: 1, expired: 0, replaced: 0 }, 1.0);
+        let bucket = |route: &str, le: &str| {
+            scrape(&t, &format!("qrngdd_request_duration_seconds_bucket{{route=\"{route}\",le=\"{le}\"}}"))
+        };
+        assert_eq!(bucket("/api/random", "0.00005"), Some(0.0));
+        assert_eq!(bucket("/api/random", "0.0001"), Some(1.0));
+        assert_eq!(bucket("/api/random", "0.005"), Some(2.0));
+        assert_eq!(bucket("other", "10"), Some(0.0));
+        assert_eq!(bucket("other", "+Inf"), Some(1.0));
+        assert_eq!(scrape(&t, "qrngdd_request_duration_seconds_count{route=\"/push\"}"), Some(0.0));
     }
 }

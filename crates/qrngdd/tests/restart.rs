@@ -3,76 +3,8 @@
 
 mod common;
 use common::*;
-use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
-
-/// A TCP relay on loopback in front of a gateway that can be moved to another gateway, and that can lose
-/// one answer: it passes the request on, reads the gateway's answer and closes the client's connection
-/// without relaying it (as a network failure after the gateway stored the packet would).
-struct Relay {
-    addr: SocketAddr,
-    upstream: Arc<Mutex<SocketAddr>>,
-    lose_next_answer: Arc<AtomicBool>,
-}
-
-impl Relay {
-    fn start(upstream: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let upstream = Arc::new(Mutex::new(upstream));
-        let lose_next_answer = Arc::new(AtomicBool::new(false));
-        let (up, lose) = (upstream.clone(), lose_next_answer.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(mut client) = client else { continue };
-                let to = *up.lock().unwrap();
-                let lose = lose.clone();
-                std::thread::spawn(move || {
-                    let Ok(mut server) = TcpStream::connect(to) else { return };
-                    let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut c2, &mut s2);
-                        let _ = s2.shutdown(Shutdown::Write);
-                    });
-                    let mut buf = vec![0u8; 65536];
-                    loop {
-                        let n = match server.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        if lose.swap(false, Ordering::SeqCst) {
-                            // The gateway answered; the collector never hears it.
-                            break;
-                        }
-                        if client.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = client.shutdown(Shutdown::Both);
-                    let _ = server.shutdown(Shutdown::Both);
-                });
-            }
-        });
-        Self { addr, upstream, lose_next_answer }
-    }
-}
-
-/// Takes every byte the gateway holds.
-fn drain(gw: &Gateway) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let held = gw.metric("qrngdd_buffer_bytes") as usize;
-        if held == 0 {
-            return out;
-        }
-        let (s, body) = gw.random(held.min(65536));
-        assert_eq!(s, 200);
-        out.extend(body);
-    }
-}
 
 /// The first push reaches gateway 1 and is stored, but its answer is lost. Gateway 1 serves those bytes,
 /// is killed, and gateway 2 starts; the collector's retry of the same packet is refused there as

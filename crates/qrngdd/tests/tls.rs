@@ -111,6 +111,22 @@ fn tls13_only_and_private_ca() {
     assert!(qrngdd::metrics::scrape(&metrics, "qrngdd_bytes_in_total").unwrap() >= 32768.0);
 }
 
+/// `GET {base}/metrics` over X25519MLKEM768 only, trusting `ca`.
+fn pq_metrics(base: &str, ca: &std::path::Path) -> String {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .unversioned_rustls_crypto_provider(qrngdd::tls::crypto_provider(true))
+                .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![
+                    ureq::tls::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap(),
+                ])))
+                .build(),
+        )
+        .build()
+        .into();
+    agent.get(&format!("{base}/metrics")).call().unwrap().body_mut().read_to_string().unwrap()
+}
+
 /// A TLS 1.3 handshake with the given provider: `Ok(negotiated group)` or the error text.
 fn handshake_group(
     port: u16,
@@ -151,21 +167,7 @@ fn post_quantum_key_exchange() {
     cenv.push(("QRNG_MAX_BYTES", "32768".into()));
     let mut col = collector(&cenv);
     assert!(col.wait_exit(Duration::from_secs(30)).success(), "{}", col.dump());
-    let metrics = {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .unversioned_rustls_crypto_provider(qrngdd::tls::crypto_provider(true))
-                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![
-                        ureq::tls::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap(),
-                    ])))
-                    .build(),
-            )
-            .build()
-            .into();
-        let url = format!("https://localhost:{}/metrics", strict.addr.port());
-        agent.get(&url).call().unwrap().body_mut().read_to_string().unwrap()
-    };
+    let metrics = pq_metrics(&format!("https://localhost:{}", strict.addr.port()), &ca);
     let scrape = |s: &str| qrngdd::metrics::scrape(&metrics, s).unwrap();
     // The test's own PQ handshake, the collector's connection(s) and this scrape; the classical client
     // failed (counted as a handshake failure, not as a classical handshake).
@@ -173,4 +175,49 @@ fn post_quantum_key_exchange() {
     assert_eq!(scrape("qrngdd_tls_handshakes_total{group=\"classical\"}"), 0.0);
     assert!(scrape("qrngdd_tls_handshake_failures_total") >= 1.0);
     assert!(scrape("qrngdd_bytes_in_total") >= 32768.0);
+}
+
+/// The root crate's client (issue 14, item 4): `QrngDdSource` negotiates `X25519MLKEM768` with our
+/// gateway, even one that refuses every classical group, and with its own `require_pq_tls` as well.
+#[test]
+fn qrngdd_source_negotiates_x25519mlkem768() {
+    let dir = scratch("pq-tls-source");
+    write_test_pki(&dir);
+    let mut env = gateway_env();
+    env.push(("QRNG_TLS_CERT_FILE", dir.join("cert.pem").display().to_string()));
+    env.push(("QRNG_TLS_KEY_FILE", dir.join("key.pem").display().to_string()));
+    env.push(("QRNG_REQUIRE_PQ_TLS", "true".into()));
+    let gw = Gateway::start(&env);
+    let ca = dir.join("ca.pem");
+    let url = format!("https://localhost:{}/push", gw.addr.port());
+    let mut cenv = collector_env(&url, KEY_A);
+    cenv.push(("QRNG_PUSH_CA_FILE", ca.display().to_string()));
+    cenv.push(("QRNG_MAX_BYTES", "65536".into()));
+    let mut col = collector(&cenv);
+    assert!(col.wait_exit(Duration::from_secs(30)).success(), "{}", col.dump());
+
+    let base = format!("https://localhost:{}", gw.addr.port());
+    let pem = std::fs::read(&ca).unwrap();
+    let fast_fail = |c: QrngDdConfig| c.with_retries(0, Duration::from_millis(1), Duration::from_millis(1));
+    let mut src = QrngDdSource::new(fast_fail(QrngDdConfig::new(&base, API_KEY).with_ca_pem(pem.clone()))).unwrap();
+    let mut buf = [0u8; 4096];
+    src.fill(&mut buf).unwrap_or_else(|e| panic!("the client could not fetch from a PQ-only gateway: {e}"));
+    let mut strict =
+        QrngDdSource::new(fast_fail(QrngDdConfig::new(&base, API_KEY).with_ca_pem(pem).with_required_pq_tls()))
+            .unwrap();
+    strict.fill(&mut buf).unwrap();
+
+    let metrics = pq_metrics(&base, &ca);
+    let scrape = |s: &str| qrngdd::metrics::scrape(&metrics, s).unwrap();
+    // The collector's, the two clients' and this scrape's handshakes; none classical, none failed.
+    assert!(scrape("qrngdd_tls_handshakes_total{group=\"X25519MLKEM768\"}") >= 4.0);
+    assert_eq!(scrape("qrngdd_tls_handshakes_total{group=\"classical\"}"), 0.0);
+    assert_eq!(scrape("qrngdd_tls_handshake_failures_total"), 0.0);
+
+    // The client's provider: TLS 1.3 suites only, X25519MLKEM768 first.
+    let p = qres::entropy::qrngdd_tls_crypto_provider(false);
+    assert!(p.cipher_suites.iter().all(|s| s.version() == &rustls::version::TLS13));
+    assert_eq!(p.kx_groups[0].name(), rustls::NamedGroup::X25519MLKEM768);
+    let handshake = connect(gw.addr.port(), &ca, p, &[&rustls::version::TLS13]).unwrap();
+    assert_eq!(handshake.negotiated_key_exchange_group().unwrap().name(), rustls::NamedGroup::X25519MLKEM768);
 }

@@ -6,6 +6,7 @@ use zeroize::Zeroize;
 
 /// How the chunks of several sources are combined (`QRNG_MIXING_STRATEGY`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mixing {
     /// One source only: its chunk as is.
     None,

@@ -17,6 +17,21 @@
 //! An attempt certainly stored nothing when it got an answer from our gateway (a refusal, which names
 //! its reason), or when it failed before the request could reach the gateway (no connection, TLS
 //! failure, timeout while connecting or sending the headers).
+//!
+//! ## Several gateways
+//!
+//! With several push URLs (`QRNG_PUSH_URL=u1,u2,…`, one HMAC key each), every packet goes to exactly
+//! one gateway, taken in turn, signed with that gateway's key and numbered from that gateway's own
+//! sequence (so each gateway sees consecutive numbers, and a packet captured on its way to one gateway is
+//! refused by the others: their keys differ). A gateway that certainly stored nothing (no connection,
+//! or a refusal it named: full, busy, rate-limited) is marked down for a backoff (doubling up to
+//! [`MAX_BACKOFF`]) and the *same bytes* go to the next gateway at once, under that gateway's key and
+//! sequence: no byte is lost and none can be stored twice. A packet whose outcome is unknown (the
+//! connection broke after the request could have arrived) is never sent to another gateway: it is
+//! retried on its own gateway only, to learn whether it was stored, and when that gateway cannot say so
+//! (it is down, or restarted), its bytes are dropped and counted in [`Totals::maybe_stored`]. When every
+//! gateway is down or full, the bytes stay in the local buffer and pushing pauses until the earliest
+//! gateway's backoff ends.
 
 mod mix;
 pub mod sequence;
@@ -24,11 +39,11 @@ pub mod sources;
 
 pub use mix::{HKDF_SALT, Mixing, mix};
 pub use sequence::SequenceSource;
-pub use sources::{QuantisAppliance, http_agent};
+pub use sources::{QuantisAppliance, TestCounter, http_agent};
 
 use crate::config::CollectorConfig;
 use qres::entropy::{EntropySource, HealthStatus, Monitored};
-use qres::qrngdd::{CONTENT_TYPE, EntropyPacket, unix_nanos_now};
+use qres::qrngdd::{CONTENT_TYPE, EntropyPacket, HmacKey, unix_nanos_now};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -59,6 +74,9 @@ pub struct Totals {
 enum PushResult {
     Accepted,
     NoRoom(Zeroizing<Vec<u8>>),
+    /// Several gateways: this one certainly stored nothing and cannot take the packet now (down, busy or
+    /// rate-limited); send these bytes to another gateway.
+    Unsent(Zeroizing<Vec<u8>>),
     /// Not stored; send these bytes again now (under a new sequence number).
     Requeue(Zeroizing<Vec<u8>>),
     Dropped,
@@ -70,12 +88,43 @@ enum PushResult {
 /// millisecond epoch); a larger hint is ignored rather than trusted.
 pub const MAX_SEQUENCE_JUMP: u64 = 1 << 50;
 
+/// One gateway the collector pushes to.
+struct Target {
+    url: String,
+    key: HmacKey,
+    /// This gateway's own sequence numbers.
+    sequence: SequenceSource,
+    /// Not pushed to before this instant (down or full).
+    not_before: Instant,
+    /// The current pause after a failure (zero when healthy).
+    backoff: Duration,
+}
+
+impl Target {
+    fn available(&self, now: Instant) -> bool {
+        now >= self.not_before
+    }
+
+    /// Marks the gateway unusable for a backoff doubling from `min` up to [`MAX_BACKOFF`].
+    fn pause(&mut self, min: Duration) {
+        self.backoff = (self.backoff * 2).clamp(min, MAX_BACKOFF);
+        self.not_before = Instant::now() + jitter(self.backoff);
+    }
+
+    fn healthy(&mut self) {
+        self.backoff = Duration::ZERO;
+        self.not_before = Instant::now();
+    }
+}
+
 /// A configured collector.
 pub struct Collector {
     config: CollectorConfig,
     sources: Vec<Monitored<Box<dyn EntropySource>>>,
     agent: ureq::Agent,
-    sequence: SequenceSource,
+    /// The gateways, taken in turn from `next_target`.
+    targets: Vec<Target>,
+    next_target: usize,
     /// Mixed bytes waiting to be pushed (zeroized as they leave and on drop).
     buffer: Zeroizing<Vec<u8>>,
     stop: Arc<AtomicBool>,
@@ -121,11 +170,25 @@ impl Collector {
         }
         let sources =
             sources.into_iter().map(Monitored::new).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
-        let push_ca = if config.push_url.starts_with("https://") { config.push_ca.as_deref() } else { None };
+        if config.push_urls.is_empty() || config.push_urls.len() != config.hmac_keys.len() {
+            return Err("one HMAC key per push URL is needed".into());
+        }
+        let push_ca =
+            if config.push_urls.iter().any(|u| u.starts_with("https://")) { config.push_ca.as_deref() } else { None };
         let agent = http_agent(push_ca, Duration::from_secs(30), config.require_pq_tls)?;
         let ms = u64::try_from(unix_nanos_now() / 1_000_000).map_err(|_| "the clock is before 1970")?;
-        let sequence =
-            SequenceSource::new(ms, config.sequence_file.clone()).map_err(|e| format!("sequence file: {e}"))?;
+        let mut targets = Vec::with_capacity(config.push_urls.len());
+        for (i, (url, key)) in config.push_urls.iter().zip(&config.hmac_keys).enumerate() {
+            let file = config.sequence_file.as_ref().map(|f| sequence_file_for(f, i));
+            let sequence = SequenceSource::new(ms, file).map_err(|e| format!("sequence file: {e}"))?;
+            targets.push(Target {
+                url: url.clone(),
+                key: key.clone(),
+                sequence,
+                not_before: Instant::now(),
+                backoff: Duration::ZERO,
+            });
+        }
         Ok(Self {
             push_backoff: Duration::ZERO,
             fetch_backoff: Duration::ZERO,
@@ -133,7 +196,8 @@ impl Collector {
             config,
             sources,
             agent,
-            sequence,
+            targets,
+            next_target: 0,
             buffer: Zeroizing::new(Vec::new()),
             stop: Arc::new(AtomicBool::new(false)),
             totals: Totals::default(),
@@ -156,8 +220,7 @@ impl Collector {
         tracing::info!(
             sources = ?self.sources.iter().map(|s| s.name().to_owned()).collect::<Vec<_>>(),
             mixing = ?self.config.mixing,
-            push_url = %self.config.push_url,
-            key = %self.config.hmac_key.fingerprint(),
+            gateways = ?self.targets.iter().map(|t| format!("{} (key {})", t.url, t.key.fingerprint())).collect::<Vec<_>>(),
             "qrngdd-collector started"
         );
         let mut next_fetch = Instant::now();
@@ -253,45 +316,72 @@ impl Collector {
         }
     }
 
-    /// Pushes the buffer in packets of at most `QRNG_PACKET_MAX_BYTES`, until it is empty or the gateway
-    /// has no room.
+    /// Pushes the buffer in packets of at most `QRNG_PACKET_MAX_BYTES`, each to the next available gateway,
+    /// until it is empty or no gateway can take a packet now.
     fn push_all(&mut self) {
         while !self.buffer.is_empty() {
+            let now = Instant::now();
+            let count = self.targets.len();
+            let Some(t) = (0..count).map(|k| (self.next_target + k) % count).find(|&i| self.targets[i].available(now))
+            else {
+                // Every gateway is down or full: keep the bytes and wait for the first to come back.
+                let wait = self.targets.iter().map(|t| t.not_before).min().map_or(MAX_BACKOFF, |at| at - now);
+                self.push_backoff = wait.min(MAX_BACKOFF);
+                tracing::warn!(backoff = ?self.push_backoff, "no gateway can take a packet now; keeping the bytes");
+                return;
+            };
             let n = self.buffer.len().min(self.config.packet_max_bytes);
             let data = self.buffer[..n].to_vec();
             let rest = self.buffer.len() - n;
             self.buffer.copy_within(n.., 0);
             self.buffer[rest..].zeroize();
             self.buffer.truncate(rest);
-            match self.push(data) {
+            match self.push(t, data) {
                 PushResult::Accepted => {
                     self.requeued = 0;
                     self.totals.packets += 1;
                     self.totals.pushed += n as u64;
                     self.push_backoff = Duration::ZERO;
+                    self.targets[t].healthy();
+                    self.next_target = (t + 1) % count;
                 }
                 PushResult::NoRoom(data) => {
                     self.totals.no_room += 1;
                     self.buffer.splice(0..0, data.iter().copied());
-                    self.push_backoff = (self.push_backoff * 2)
-                        .clamp(self.config.initial_backoff.max(Duration::from_secs(1)), MAX_BACKOFF);
-                    tracing::warn!(backoff = ?self.push_backoff, "gateway cannot take the packet now (buffer full, or just started); keeping the bytes and backing off");
-                    return;
+                    self.targets[t].pause(self.config.initial_backoff.max(Duration::from_secs(1)));
+                    tracing::warn!(
+                        gateway = %self.targets[t].url,
+                        backoff = ?self.targets[t].backoff,
+                        "gateway cannot take the packet now (buffer full, or just started); keeping the bytes and backing off"
+                    );
+                }
+                PushResult::Unsent(data) => {
+                    self.buffer.splice(0..0, data.iter().copied());
+                    self.targets[t].pause(self.config.initial_backoff);
+                    tracing::warn!(
+                        gateway = %self.targets[t].url,
+                        backoff = ?self.targets[t].backoff,
+                        "gateway unavailable and certainly stored nothing; its packets go to the other gateways"
+                    );
                 }
                 PushResult::Requeue(data) => {
                     self.buffer.splice(0..0, data.iter().copied());
                     self.requeued += 1;
                     if self.requeued > 3 {
-                        tracing::error!("the gateway keeps refusing our sequence numbers; pausing");
+                        tracing::error!(gateway = %self.targets[t].url, "the gateway keeps refusing our sequence numbers; pausing it");
                         self.requeued = 0;
-                        self.push_backoff = MAX_BACKOFF;
-                        return;
+                        self.targets[t].backoff = MAX_BACKOFF;
+                        self.targets[t].not_before = Instant::now() + MAX_BACKOFF;
                     }
                 }
-                PushResult::Dropped => self.totals.dropped += n as u64,
+                PushResult::Dropped => {
+                    self.totals.dropped += n as u64;
+                    self.targets[t].pause(self.config.initial_backoff);
+                }
                 PushResult::MaybeStored => {
                     self.totals.dropped += n as u64;
                     self.totals.maybe_stored += n as u64;
+                    self.targets[t].pause(self.config.initial_backoff);
                 }
             }
             if self.stop.load(Ordering::Relaxed) && self.totals.dropped > 0 {
@@ -300,10 +390,14 @@ impl Collector {
         }
     }
 
-    /// Signs `data` under the next sequence number and sends it, with retries (see the module table).
-    fn push(&mut self, data: Vec<u8>) -> PushResult {
+    /// Signs `data` under the next sequence number of gateway `t` and sends it there, with retries (see
+    /// the module table). With several gateways, an attempt that certainly stored nothing returns the bytes
+    /// at once ([`PushResult::Unsent`]) for another gateway, instead of waiting for this one.
+    fn push(&mut self, t: usize, data: Vec<u8>) -> PushResult {
         let len = data.len();
-        let seq = match self.sequence.allocate() {
+        let several = self.targets.len() > 1;
+        let target = &mut self.targets[t];
+        let seq = match target.sequence.allocate() {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "cannot reserve a sequence number; dropping the bytes");
@@ -312,7 +406,7 @@ impl Collector {
                 return PushResult::Dropped;
             }
         };
-        let mut packet = match EntropyPacket::sign(&self.config.hmac_key, seq, data, unix_nanos_now()) {
+        let mut packet = match EntropyPacket::sign(&target.key, seq, data, unix_nanos_now()) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "cannot sign a packet");
@@ -343,7 +437,7 @@ impl Collector {
                     return PushResult::Dropped;
                 }
             }
-            let resp = self.agent.post(&self.config.push_url).header("Content-Type", CONTENT_TYPE).send(&body[..]);
+            let resp = self.agent.post(&target.url).header("Content-Type", CONTENT_TYPE).send(&body[..]);
             let (status, last_hint, reason) = match resp {
                 Ok(mut r) => {
                     let status = r.status().as_u16();
@@ -365,8 +459,24 @@ impl Collector {
                 }
                 Err(e) => {
                     let unsent = certainly_unsent(&e);
+                    tracing::warn!(gateway = %target.url, sequence = seq, error = %e, attempt, unsent, "push failed");
+                    if several && unsent {
+                        if !maybe_stored {
+                            target.sequence.unallocate(seq);
+                            return PushResult::Unsent(std::mem::take(&mut packet.data));
+                        }
+                        // An earlier attempt may have been stored, and this gateway cannot be reached to
+                        // say whether it was: the bytes may never go to another gateway.
+                        tracing::error!(
+                            gateway = %target.url,
+                            sequence = seq,
+                            bytes = len,
+                            "an earlier attempt of this packet may have been stored; its bytes are dropped, never re-signed"
+                        );
+                        packet.data.zeroize();
+                        return PushResult::MaybeStored;
+                    }
                     maybe_stored |= !unsent;
-                    tracing::warn!(sequence = seq, error = %e, attempt, unsent, "push failed");
                     continue;
                 }
             };
@@ -385,7 +495,7 @@ impl Collector {
                 409 if last_hint.is_some_and(|l| l >= seq && l - seq < MAX_SEQUENCE_JUMP) => {
                     let last = last_hint.unwrap_or(seq);
                     tracing::warn!(sequence = seq, gateway_last = last, "sequence behind the gateway's; jumping ahead");
-                    if let Err(e) = self.sequence.advance_past(last) {
+                    if let Err(e) = target.sequence.advance_past(last) {
                         tracing::error!(error = %e, "cannot move the sequence forward");
                         return PushResult::Dropped;
                     }
@@ -414,7 +524,12 @@ impl Collector {
                 429 | 500..=599 => {
                     // Our gateway names the reason of every refusal (and stored nothing); a 5xx without one
                     // comes from something in between (a proxy), which may have passed the packet on.
-                    maybe_stored |= status >= 500 && reason.is_empty();
+                    let unknown = status >= 500 && reason.is_empty();
+                    if several && !unknown && !maybe_stored {
+                        target.sequence.unallocate(seq);
+                        return PushResult::Unsent(std::mem::take(&mut packet.data));
+                    }
+                    maybe_stored |= unknown;
                     continue;
                 }
                 _ => {
@@ -423,8 +538,29 @@ impl Collector {
                 }
             }
         }
+        if maybe_stored {
+            tracing::error!(
+                sequence = seq,
+                bytes = len,
+                "push retries exhausted after an attempt that may have been stored; its bytes are dropped, never re-signed"
+            );
+            packet.data.zeroize();
+            return PushResult::MaybeStored;
+        }
         tracing::error!(sequence = seq, bytes = len, "push retries exhausted; the bytes are dropped");
         PushResult::Dropped
+    }
+}
+
+/// The sequence file of gateway `i`: `QRNG_SEQUENCE_FILE` itself for the first, `<file>.<i>` for the
+/// others (each gateway has its own key and so its own sequence).
+pub fn sequence_file_for(file: &std::path::Path, i: usize) -> std::path::PathBuf {
+    if i == 0 {
+        file.to_owned()
+    } else {
+        let mut name = file.as_os_str().to_owned();
+        name.push(format!(".{i}"));
+        name.into()
     }
 }
 

@@ -52,6 +52,14 @@ impl SequenceSource {
         Ok(())
     }
 
+    /// Hands `n` out again, if it is the number [`allocate`](Self::allocate) returned last: its packet
+    /// certainly never reached the gateway, so the gateway sees no gap in the stream.
+    pub fn unallocate(&mut self, n: u64) {
+        if n.checked_add(1) == Some(self.next) {
+            self.next = n;
+        }
+    }
+
     /// The next number (persisting a new reservation first when a file is configured).
     pub fn allocate(&mut self) -> std::io::Result<u64> {
         if let Some(path) = &self.file
@@ -87,6 +95,12 @@ mod tests {
         // A restart one millisecond later starts above a run that sent a million packets.
         let b = SequenceSource::new(1_700_000_000_001, None).unwrap().next;
         assert!(b > first + 1_000_000);
+        // A number that never reached the gateway is handed out again, but only the last one.
+        let third = a.allocate().unwrap();
+        a.unallocate(first);
+        a.unallocate(third);
+        assert_eq!(a.allocate().unwrap(), third);
+        assert_eq!(a.allocate().unwrap(), third + 1);
     }
 
     #[test]

@@ -117,10 +117,20 @@ impl EntropySource for QuantisAppliance {
     }
 }
 
+/// The names [`named_source`] knows (`QRNG_ENTROPY_SOURCES`).
+pub const NAMED_SOURCES: [&str; 2] = ["os", TestCounter::NAME];
+
 /// A named source of `QRNG_ENTROPY_SOURCES`, with `claim` bits per byte.
 pub fn named_source(name: &str, claim: f64) -> Result<Box<dyn EntropySource>, String> {
     match name {
         "os" => Ok(Box::new(Claimed { inner: OsEntropy, claim })),
+        TestCounter::NAME => {
+            tracing::warn!(
+                source = TestCounter::NAME,
+                "TEST SOURCE: the bytes are a public, predictable sequence and must never be used as randomness"
+            );
+            Ok(Box::new(TestCounter::new(claim)))
+        }
         other => Err(format!("unknown entropy source {other:?}")),
     }
 }
@@ -147,5 +157,62 @@ impl<S: EntropySource> EntropySource for Claimed<S> {
     }
     fn fill(&mut self, dest: &mut [u8]) -> qres::Result<()> {
         self.inner.fill(dest)
+    }
+}
+
+/// **Not random: for tests only.** A source whose output is a known sequence of 32-byte blocks, block `i`
+/// being [`TestCounter::block`]`(i)` = SHA-256(`"qrngdd insecure test counter"` ‖ `i` as 8 big-endian
+/// bytes), for `i` = 0, 1, 2, … from the start of each collector run.
+///
+/// It exists so that a test can tell exactly which bytes a gateway served, and so check that no byte is
+/// served twice across gateways (SHA-256 makes the blocks pass the health tests; anyone can compute
+/// them). It is reachable only by its explicit name `insecure-test-counter` in `QRNG_ENTROPY_SOURCES`,
+/// and the collector logs a warning when it is configured.
+#[derive(Debug)]
+pub struct TestCounter {
+    /// Bytes of the sequence delivered so far.
+    pos: u64,
+    claim: f64,
+}
+
+impl TestCounter {
+    /// The name in `QRNG_ENTROPY_SOURCES`.
+    pub const NAME: &'static str = "insecure-test-counter";
+    /// Bytes per block.
+    pub const BLOCK: usize = 32;
+
+    /// The sequence from its start, claiming `claim` bits per byte (the claim sets the health tests).
+    pub fn new(claim: f64) -> Self {
+        Self { pos: 0, claim }
+    }
+
+    /// Block `i` of the sequence.
+    pub fn block(i: u64) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"qrngdd insecure test counter");
+        h.update(i.to_be_bytes());
+        h.finalize().into()
+    }
+}
+
+impl EntropySource for TestCounter {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+    fn min_entropy_per_byte(&self) -> f64 {
+        self.claim
+    }
+    fn fill(&mut self, dest: &mut [u8]) -> qres::Result<()> {
+        let mut done = 0;
+        while done < dest.len() {
+            let block = Self::block(self.pos / Self::BLOCK as u64);
+            let at = (self.pos % Self::BLOCK as u64) as usize;
+            let n = (Self::BLOCK - at).min(dest.len() - done);
+            dest[done..done + n].copy_from_slice(&block[at..at + n]);
+            done += n;
+            self.pos += n as u64;
+        }
+        Ok(())
     }
 }

@@ -627,6 +627,9 @@ pub(super) async fn push(State(gw): Gw, ConnectInfo(peer): Peer, headers: Header
     match v.reason {
         None => {
             gw.metrics.push_accepted(v.stored);
+            if v.gap {
+                gw.metrics.sequence_gap();
+            }
             tracing::debug!(peer = %peer, sequence = v.sequence, key = ?v.key, bytes = v.stored, dropped = v.dropped, "packet accepted");
             plain(StatusCode::OK, "ok\n")
         }

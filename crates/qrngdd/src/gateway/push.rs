@@ -26,13 +26,26 @@ pub struct PushVerdict {
     pub dropped: usize,
     /// With a 409: the last sequence accepted under the packet's key.
     pub last_sequence: Option<u64>,
+    /// Accepted, and its sequence is not the one after the key's previous packet (packets of the stream
+    /// are missing, or the collector restarted): a sequence gap. `false` for a stream's first packet.
+    pub gap: bool,
     /// A human-readable explanation (for the audit log and the answer's body; no secrets).
     pub detail: String,
 }
 
 impl PushVerdict {
     fn refused(status: StatusCode, reason: &'static str, sequence: Option<u64>, detail: String) -> Self {
-        Self { status, reason: Some(reason), sequence, key: None, stored: 0, dropped: 0, last_sequence: None, detail }
+        Self {
+            status,
+            reason: Some(reason),
+            sequence,
+            key: None,
+            stored: 0,
+            dropped: 0,
+            last_sequence: None,
+            gap: false,
+            detail,
+        }
     }
 
     /// Whether the payload was stored.
@@ -72,12 +85,17 @@ pub fn decide_push(
     };
     let seq = verified.packet.sequence;
     let len = verified.packet.data.len();
+    let mut gap = false;
     let outcome = {
         let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let previous = store.guard.last_sequence(&verified.key);
         match store.guard.admit(&verified, now_ns) {
             Err(e) => Err(e),
             // The sequence stays consumed even if there is no room (see SequenceGuard).
-            Ok(()) => Ok(store.ring.push(&verified.packet.data, now)),
+            Ok(()) => {
+                gap = previous.is_some_and(|last| last.checked_add(1) != Some(seq));
+                Ok(store.ring.push(&verified.packet.data, now))
+            }
         }
     };
     let mut verdict = match outcome {
@@ -102,6 +120,7 @@ pub fn decide_push(
             stored: len,
             dropped,
             last_sequence: None,
+            gap,
             detail: format!("{len} bytes stored"),
         },
     };

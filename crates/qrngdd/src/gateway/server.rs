@@ -156,17 +156,25 @@ fn connection_service(
     Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
 > + Clone {
     hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        let started = Instant::now();
         let busy = Busy::start(&state);
         let hot = req.method() == axum::http::Method::GET && req.uri().path() == "/api/random";
         let fast = hot.then(|| super::handlers::random_response(&gateway, peer, req.uri().query(), req.headers()));
         let app = app.clone();
+        let gateway = gateway.clone();
         async move {
             let _busy = busy;
             match fast {
-                Some(r) => Ok(r),
+                Some(r) => {
+                    gateway.metrics().request_latency(crate::metrics::ROUTE_RANDOM, started.elapsed());
+                    Ok(r)
+                }
                 None => {
+                    let route = crate::metrics::latency_route(req.uri().path());
                     req.extensions_mut().insert(ConnectInfo(peer));
-                    app.oneshot(req).await
+                    let r = app.oneshot(req).await;
+                    gateway.metrics().request_latency(route, started.elapsed());
+                    r
                 }
             }
         }
