@@ -94,8 +94,7 @@ pub mod secret;
 pub mod xwing;
 
 pub use alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
-#[cfg(feature = "oqs")]
-pub use backend::oqs::fastest_provider;
+pub use backend::fastest::fastest_provider;
 pub use error::{AlgorithmKind, Error, Result};
 pub use key_id::KeyId;
 pub use primitives::{

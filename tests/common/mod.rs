@@ -47,12 +47,18 @@ macro_rules! require {
 ///
 /// With the `oqs` feature, the liboqs provider too: its ML-KEM, ML-DSA and X-Wing (over liboqs' ML-KEM)
 /// are liboqs'; for families liboqs does not implement (AEADs, KDFs, X25519, ...) it delegates to the
-/// default backend, so those known-answer tests run the same code twice.
+/// default backend, so those known-answer tests run the same code twice. With `aws-lc`, the aws-lc provider
+/// (mixed with the default backend where aws-lc-rs lacks an operation, see `qres::backend::aws_lc`). With
+/// either, `qres::fastest_provider()` as "fastest": the vectors check exactly what it serves.
 pub fn backends() -> Vec<(&'static str, qres::Provider)> {
     #[allow(unused_mut)]
     let mut all = vec![("default", qres::default_provider())];
     #[cfg(feature = "oqs")]
     all.push(("oqs", qres::backend::oqs::provider()));
+    #[cfg(feature = "aws-lc")]
+    all.push(("aws-lc", qres::backend::aws_lc::provider()));
+    #[cfg(any(feature = "oqs", feature = "aws-lc"))]
+    all.push(("fastest", qres::fastest_provider()));
     all
 }
 
