@@ -2,6 +2,8 @@
 //! ACVP and Wycheproof JSON, and counting cases so that an empty or misread file fails the test.
 #![allow(dead_code)]
 
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -206,4 +208,27 @@ impl Tally {
         assert_eq!(self.passed, expected_passed, "{}: number of cases passed", self.name);
         assert_eq!(self.skipped(), expected_skipped, "{}: number of cases skipped", self.name);
     }
+}
+
+/// Cases per parameter set of the differential tests (`QRES_DIFF_CASES`, default 300).
+pub fn cases() -> usize {
+    std::env::var("QRES_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+}
+
+/// A ChaCha20 RNG for the differential test `label`, seeded from `QRES_DIFF_SEED` (printed) so that a
+/// failure is reproducible.
+pub fn rng(label: &str) -> ChaCha20Rng {
+    let seed: u64 = std::env::var("QRES_DIFF_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x71e5);
+    println!("differential {label}: QRES_DIFF_SEED={seed}");
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..8 + label.len().min(24)].copy_from_slice(&label.as_bytes()[..label.len().min(24)]);
+    ChaCha20Rng::from_seed(key)
+}
+
+/// `N` bytes from `r`.
+pub fn bytes<const N: usize>(r: &mut ChaCha20Rng) -> [u8; N] {
+    let mut out = [0u8; N];
+    r.fill_bytes(&mut out);
+    out
 }
