@@ -1,14 +1,20 @@
 //! Primitives side by side with the candidate crates, in one run (DESIGN 5; figures in BENCHMARKS.md).
 //!
-//! `cargo bench --bench primitives` — each group measures qres and its peers on the same inputs:
-//! * ML-KEM-768 keygen / encaps / decaps: qres, libcrux-ml-kem, RustCrypto ml-kem, aws-lc-rs;
-//! * X-Wing keygen / encaps / decaps: qres, RustCrypto x-wing;
-//! * ML-DSA-65 keygen / sign / verify: qres, libcrux-ml-dsa, RustCrypto ml-dsa, aws-lc-rs;
-//! * AES-256-GCM seal of 1 KiB, 64 KiB, 1 MiB: qres, RustCrypto aes-gcm, ring, aws-lc-rs;
-//! * X25519 base-point and variable-base multiplication: qres, x25519-dalek, libcrux-curve25519.
+//! `cargo bench --features aws-lc --bench primitives` — each group measures qres (through the default, the
+//! aws-lc and the fastest provider: rows `qres-default`, `qres-aws-lc`, `qres-fastest`) and its peers on
+//! the same inputs:
+//! * ML-KEM-768 keygen / encaps / decaps: libcrux-ml-kem, RustCrypto ml-kem, aws-lc-rs;
+//! * X-Wing keygen / encaps / decaps: RustCrypto x-wing;
+//! * ML-DSA-65 keygen / sign / verify: libcrux-ml-dsa, RustCrypto ml-dsa, aws-lc-rs;
+//! * AES-256-GCM seal of 1 KiB, 64 KiB, 1 MiB: RustCrypto aes-gcm, ring, aws-lc-rs;
+//! * X25519 base-point and variable-base multiplication: x25519-dalek, libcrux-curve25519, aws-lc-rs;
+//! * ChaCha20-Poly1305 (64 KiB), SHA-256, SHA3-256, HMAC-SHA256 (1 KiB) and HKDF-SHA256 (32 bytes): qres
+//!   rows only, for the choice of `fastest_provider()`.
+//!
+//! Without `--features aws-lc` the `qres-aws-lc` rows are absent and `qres-fastest` is the default.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use qres::{AeadId, GroupId, KemId, OsRng, SignatureId, default_provider};
+use qres::{AeadId, GroupId, HashId, KdfId, KemId, MacId, OsRng, Provider, SignatureId, default_provider};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -24,14 +30,31 @@ fn fill<const N: usize>() -> [u8; N] {
     a
 }
 
+/// The qres providers measured: default, aws-lc (with the feature) and fastest.
+fn providers() -> Vec<(&'static str, Provider)> {
+    #[allow(unused_mut)]
+    let mut all = vec![("qres-default", default_provider())];
+    #[cfg(feature = "aws-lc")]
+    all.push(("qres-aws-lc", qres::backend::aws_lc::provider()));
+    all.push(("qres-fastest", qres::fastest_provider()));
+    all
+}
+
+/// keygen / encaps / decaps of `id` through every qres provider.
+fn qres_kem(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, id: KemId) {
+    for (name, p) in providers() {
+        let kem = p.kem(id).unwrap();
+        let sk = kem.generate(&mut OsRng).unwrap();
+        let enc = sk.public_key().encapsulate(&mut OsRng).unwrap();
+        g.bench_function(format!("keygen/{name}"), |b| b.iter(|| kem.generate(&mut OsRng).unwrap()));
+        g.bench_function(format!("encaps/{name}"), |b| b.iter(|| sk.public_key().encapsulate(&mut OsRng).unwrap()));
+        g.bench_function(format!("decaps/{name}"), |b| b.iter(|| sk.decapsulate(black_box(&enc.ciphertext)).unwrap()));
+    }
+}
+
 fn ml_kem_768(c: &mut Criterion) {
     let mut g = c.benchmark_group("ML-KEM-768");
-    let kem = default_provider().kem(KemId::ML_KEM_768).unwrap();
-    let sk = kem.generate(&mut OsRng).unwrap();
-    let enc = sk.public_key().encapsulate(&mut OsRng).unwrap();
-    g.bench_function("keygen/qres", |b| b.iter(|| kem.generate(&mut OsRng).unwrap()));
-    g.bench_function("encaps/qres", |b| b.iter(|| sk.public_key().encapsulate(&mut OsRng).unwrap()));
-    g.bench_function("decaps/qres", |b| b.iter(|| sk.decapsulate(black_box(&enc.ciphertext)).unwrap()));
+    qres_kem(&mut g, KemId::ML_KEM_768);
 
     use libcrux_ml_kem::mlkem768 as lc;
     let kp = lc::generate_key_pair(fill::<64>());
@@ -64,12 +87,7 @@ fn ml_kem_768(c: &mut Criterion) {
 
 fn x_wing(c: &mut Criterion) {
     let mut g = c.benchmark_group("X-Wing");
-    let kem = default_provider().kem(KemId::X_WING).unwrap();
-    let sk = kem.generate(&mut OsRng).unwrap();
-    let enc = sk.public_key().encapsulate(&mut OsRng).unwrap();
-    g.bench_function("keygen/qres", |b| b.iter(|| kem.generate(&mut OsRng).unwrap()));
-    g.bench_function("encaps/qres", |b| b.iter(|| sk.public_key().encapsulate(&mut OsRng).unwrap()));
-    g.bench_function("decaps/qres", |b| b.iter(|| sk.decapsulate(black_box(&enc.ciphertext)).unwrap()));
+    qres_kem(&mut g, KemId::X_WING);
 
     use x_wing::{Decapsulate, Encapsulate, Kem};
     let mut r = rng();
@@ -84,14 +102,16 @@ fn x_wing(c: &mut Criterion) {
 fn ml_dsa_65(c: &mut Criterion) {
     let mut g = c.benchmark_group("ML-DSA-65");
     let msg = [0x42u8; 64];
-    let scheme = default_provider().signature(SignatureId::ML_DSA_65).unwrap();
-    let sk = scheme.generate(&mut OsRng).unwrap();
-    let sig = sk.sign(&msg, b"", &mut OsRng).unwrap();
-    g.bench_function("keygen/qres", |b| b.iter(|| scheme.generate(&mut OsRng).unwrap()));
-    g.bench_function("sign/qres", |b| b.iter(|| sk.sign(black_box(&msg), b"", &mut OsRng).unwrap()));
-    g.bench_function("verify/qres", |b| {
-        b.iter(|| sk.verifying_key().verify(black_box(&msg), b"", sig.as_bytes()).unwrap())
-    });
+    for (name, p) in providers() {
+        let scheme = p.signature(SignatureId::ML_DSA_65).unwrap();
+        let sk = scheme.generate(&mut OsRng).unwrap();
+        let sig = sk.sign(&msg, b"", &mut OsRng).unwrap();
+        g.bench_function(format!("keygen/{name}"), |b| b.iter(|| scheme.generate(&mut OsRng).unwrap()));
+        g.bench_function(format!("sign/{name}"), |b| b.iter(|| sk.sign(black_box(&msg), b"", &mut OsRng).unwrap()));
+        g.bench_function(format!("verify/{name}"), |b| {
+            b.iter(|| sk.verifying_key().verify(black_box(&msg), b"", sig.as_bytes()).unwrap())
+        });
+    }
 
     use libcrux_ml_dsa::ml_dsa_65 as lc;
     let kp = lc::generate_key_pair(fill::<32>());
@@ -138,7 +158,10 @@ fn aes_256_gcm(c: &mut Criterion) {
     let mut g = c.benchmark_group("AES-256-GCM seal");
     let key = fill::<32>();
     let nonce = [7u8; 12];
-    let qres_key = default_provider().aead(AeadId::AES_256_GCM).unwrap().new_key(&key).unwrap();
+    let qres_keys: Vec<_> = providers()
+        .into_iter()
+        .map(|(name, p)| (name, p.aead(AeadId::AES_256_GCM).unwrap().new_key(&key).unwrap()))
+        .collect();
     let rc = {
         use aes_gcm::aead::KeyInit;
         aes_gcm::Aes256Gcm::new_from_slice(&key).unwrap()
@@ -156,9 +179,11 @@ fn aes_256_gcm(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(size as u64));
         let mut buf = vec![0u8; size];
         let mut tag = [0u8; 16];
-        g.bench_with_input(BenchmarkId::new("qres", label), &size, |b, _| {
-            b.iter(|| qres_key.seal_in_place_detached(&nonce, b"", &mut buf, &mut tag).unwrap())
-        });
+        for (name, qres_key) in &qres_keys {
+            g.bench_with_input(BenchmarkId::new(*name, label), &size, |b, _| {
+                b.iter(|| qres_key.seal_in_place_detached(&nonce, b"", &mut buf, &mut tag).unwrap())
+            });
+        }
         g.bench_with_input(BenchmarkId::new("rustcrypto", label), &size, |b, _| {
             use aes_gcm::aead::AeadInOut;
             b.iter(|| rc.encrypt_inout_detached(&nonce.into(), b"", buf.as_mut_slice().into()).unwrap())
@@ -191,12 +216,26 @@ fn aes_256_gcm(c: &mut Criterion) {
 
 fn x25519(c: &mut Criterion) {
     let mut g = c.benchmark_group("X25519");
-    let x = default_provider().key_agreement(GroupId::X25519).unwrap();
-    let a = x.generate(&mut OsRng).unwrap();
-    let bob = x.generate(&mut OsRng).unwrap();
     let secret = fill::<32>();
-    g.bench_function("base/qres", |b| b.iter(|| x.secret_key_from_bytes(black_box(&secret)).unwrap()));
-    g.bench_function("dh/qres", |b| b.iter(|| a.agree(black_box(bob.public_key())).unwrap()));
+    for (name, p) in providers() {
+        let x = p.key_agreement(GroupId::X25519).unwrap();
+        let a = x.generate(&mut OsRng).unwrap();
+        let bob = x.generate(&mut OsRng).unwrap();
+        g.bench_function(format!("base/{name}"), |b| b.iter(|| x.secret_key_from_bytes(black_box(&secret)).unwrap()));
+        g.bench_function(format!("dh/{name}"), |b| b.iter(|| a.agree(black_box(bob.public_key())).unwrap()));
+    }
+    {
+        use aws_lc_rs::agreement::{PrivateKey, UnparsedPublicKey, X25519, agree};
+        let k = PrivateKey::from_private_key(&X25519, &secret).unwrap();
+        let peer = PrivateKey::from_private_key(&X25519, &fill::<32>()).unwrap().compute_public_key().unwrap();
+        let peer = peer.as_ref().to_vec();
+        g.bench_function("base/aws-lc-rs", |b| {
+            b.iter(|| PrivateKey::from_private_key(&X25519, black_box(&secret)).unwrap().compute_public_key().unwrap())
+        });
+        g.bench_function("dh/aws-lc-rs", |b| {
+            b.iter(|| agree(&k, UnparsedPublicKey::new(&X25519, black_box(&peer[..])), (), |s| Ok(s[0])).unwrap())
+        });
+    }
     let s = x25519_dalek::StaticSecret::from(secret);
     let p = x25519_dalek::PublicKey::from(&s);
     g.bench_function("base/x25519-dalek", |b| b.iter(|| x25519_dalek::PublicKey::from(black_box(&s))));
@@ -218,6 +257,37 @@ fn x25519(c: &mut Criterion) {
     g.finish();
 }
 
+fn symmetric(c: &mut Criterion) {
+    let mut g = c.benchmark_group("symmetric");
+    let data = vec![0x5au8; 1024];
+    let big = vec![0x5au8; 64 * 1024];
+    let key = fill::<32>();
+    for (name, p) in providers() {
+        let chacha = p.aead(AeadId::CHACHA20_POLY1305).unwrap().new_key(&key).unwrap();
+        let mut buf = big.clone();
+        let mut tag = [0u8; 16];
+        g.throughput(Throughput::Bytes(big.len() as u64));
+        g.bench_function(format!("ChaCha20-Poly1305 64KiB/{name}"), |b| {
+            b.iter(|| chacha.seal_in_place_detached(&[1u8; 12], b"", &mut buf, &mut tag).unwrap())
+        });
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        let sha2 = p.hash(HashId::SHA2_256).unwrap();
+        g.bench_function(format!("SHA-256 1KiB/{name}"), |b| b.iter(|| sha2.digest(&[black_box(&data)])));
+        let sha3 = p.hash(HashId::SHA3_256).unwrap();
+        g.bench_function(format!("SHA3-256 1KiB/{name}"), |b| b.iter(|| sha3.digest(&[black_box(&data)])));
+        let hmac = p.mac(MacId::HMAC_SHA256).unwrap();
+        g.bench_function(format!("HMAC-SHA256 1KiB/{name}"), |b| {
+            b.iter(|| hmac.compute(&key, &[black_box(&data)]).unwrap())
+        });
+        let hkdf = p.kdf(KdfId::HKDF_SHA256).unwrap();
+        g.bench_function(format!("HKDF-SHA256 32B/{name}"), |b| {
+            let mut out = [0u8; 32];
+            b.iter(|| hkdf.derive(b"salt", &[black_box(&key)], &[b"info"], &mut out).unwrap())
+        });
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(30)
@@ -228,6 +298,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = ml_kem_768, x_wing, ml_dsa_65, aes_256_gcm, x25519
+    targets = ml_kem_768, x_wing, ml_dsa_65, aes_256_gcm, x25519, symmetric
 }
 criterion_main!(benches);

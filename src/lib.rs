@@ -50,8 +50,9 @@
 //!
 //! | feature | adds |
 //! |---|---|
-//! | *(default)* | the pure-Rust backend: everything above |
-//! | `oqs` | `backend::oqs`: every KEM and signature scheme of liboqs 0.13 (HQC, FrodoKEM, Classic McEliece, BIKE, sntrup761, Falcon, SPHINCS+, MAYO, CROSS, UOV, and its own ML-KEM / ML-DSA) through the same traits, and `fastest_provider()`. Builds liboqs from source: needs `cmake` and `libclang-dev` (README, "The liboqs backend") |
+//! | *(default)* | the pure-Rust backend: everything above; `fastest_provider()` is then the default provider |
+//! | `aws-lc` | `backend::aws_lc`: AES-128/256-GCM, ChaCha20-Poly1305, X25519, HKDF-SHA256/384/512, HMAC-SHA256, SHA-256, SHA3-256, ML-KEM-512/768/1024 and ML-DSA-44/65/87 from AWS-LC (aws-lc-rs 1.x, non-FIPS) through the same traits, mixed with the default backend where aws-lc-rs lacks an operation (ML-KEM seed keygen, ML-DSA contexts); `fastest_provider()` then takes it where it measured fastest. Needs a C compiler (README, "The aws-lc backend") |
+//! | `oqs` | `backend::oqs`: every KEM and signature scheme of liboqs 0.13 (HQC, FrodoKEM, Classic McEliece, BIKE, sntrup761, Falcon, SPHINCS+, MAYO, CROSS, UOV, and its own ML-KEM / ML-DSA) through the same traits; `fastest_provider()` then takes ML-KEM from it. Builds liboqs from source: needs `cmake` and `libclang-dev` (README, "The liboqs backend") |
 //! | `qrng-dd` | `entropy::QrngDdSource`: entropy from a QRNG-DD gateway over HTTPS (ureq, rustls); implies `qrng-dd-packet` |
 //! | `qrng-dd-packet` | `qrngdd`: the QRNG-DD packet codec and verifier (MessagePack, CRC-32, HMAC-SHA256) |
 //! | `quantis` | `entropy::QuantisDevice`: a Quantis QRNG card's `/dev/qrandomN` |
@@ -94,8 +95,7 @@ pub mod secret;
 pub mod xwing;
 
 pub use alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
-#[cfg(feature = "oqs")]
-pub use backend::oqs::fastest_provider;
+pub use backend::fastest::fastest_provider;
 pub use error::{AlgorithmKind, Error, Result};
 pub use key_id::KeyId;
 pub use primitives::{

@@ -112,6 +112,24 @@ impl Provider {
         find(&self.key_agreements, |a| a.id(), id, AlgorithmKind::KeyAgreement, id.value())
     }
 
+    /// This provider with `preferred`'s algorithms put first: for every id that `preferred` serves, its
+    /// implementation wins; everything else stays as it was. A way to build a mixed provider.
+    pub fn prefer(mut self, preferred: &Provider) -> Self {
+        fn front<T: ?Sized>(list: &mut Vec<&'static T>, first: &[&'static T]) {
+            let mut merged = first.to_vec();
+            merged.append(list);
+            *list = merged;
+        }
+        front(&mut self.kems, &preferred.kems);
+        front(&mut self.signatures, &preferred.signatures);
+        front(&mut self.aeads, &preferred.aeads);
+        front(&mut self.kdfs, &preferred.kdfs);
+        front(&mut self.hashes, &preferred.hashes);
+        front(&mut self.macs, &preferred.macs);
+        front(&mut self.key_agreements, &preferred.key_agreements);
+        self
+    }
+
     /// Everything this provider offers, in preference order per family (first occurrence of an id is the
     /// one that lookups return).
     pub fn algorithms(&self) -> Vec<AlgorithmInfo> {

@@ -8,30 +8,10 @@
 
 mod common;
 
-use common::Tally;
+use common::{Tally, bytes, cases, rng};
 use qres::backend::{default, oqs};
 use qres::{Error, Kem, SignInput, SignatureScheme};
-use rand_chacha::ChaCha20Rng;
-use rand_chacha::rand_core::{Rng, SeedableRng};
-
-fn cases() -> usize {
-    std::env::var("QRES_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
-}
-
-fn rng(label: &str) -> ChaCha20Rng {
-    let seed: u64 = std::env::var("QRES_DIFF_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x71e5);
-    println!("differential {label}: QRES_DIFF_SEED={seed}");
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..8 + label.len().min(24)].copy_from_slice(&label.as_bytes()[..label.len().min(24)]);
-    ChaCha20Rng::from_seed(key)
-}
-
-fn bytes<const N: usize>(r: &mut ChaCha20Rng) -> [u8; N] {
-    let mut out = [0u8; N];
-    r.fill_bytes(&mut out);
-    out
-}
+use rand_chacha::rand_core::Rng;
 
 fn mlkem(a: &'static dyn Kem, b: &'static dyn Kem) {
     let name = a.id().to_string();

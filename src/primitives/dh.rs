@@ -16,6 +16,7 @@
 use crate::alg::GroupId;
 use crate::error::{Result, check_len};
 use crate::key_id::{KeyFamily, KeyId};
+use crate::primitives::KeyState;
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::{SecretBytes, SharedSecret};
 use core::fmt;
@@ -106,12 +107,31 @@ pub struct DhSecretKey {
     group: &'static dyn KeyAgreement,
     secret: SecretBytes,
     public: DhPublicKey,
+    state: Option<Box<dyn KeyState>>,
 }
 
 impl DhSecretKey {
     /// Assembles a secret key. For backend implementations.
     pub fn from_parts(group: &'static dyn KeyAgreement, secret: SecretBytes, public: DhPublicKey) -> Self {
-        Self { group, secret, public }
+        Self { group, secret, public, state: None }
+    }
+
+    /// Assembles a secret key that also carries backend-private state (for example a parsed key object of
+    /// a C library, so that it is not parsed again for every agreement). For backend implementations; the
+    /// state must zeroize its secrets on drop (see [`KeyState`]).
+    pub fn from_parts_with_state(
+        group: &'static dyn KeyAgreement,
+        secret: SecretBytes,
+        public: DhPublicKey,
+        state: Box<dyn KeyState>,
+    ) -> Self {
+        Self { group, secret, public, state: Some(state) }
+    }
+
+    /// The backend-private state, if there is one of type `T`. For backend implementations.
+    pub fn backend_state<T: KeyState>(&self) -> Option<&T> {
+        let any: &dyn core::any::Any = &**self.state.as_ref()?;
+        any.downcast_ref::<T>()
     }
 
     /// The group.

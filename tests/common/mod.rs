@@ -2,6 +2,8 @@
 //! ACVP and Wycheproof JSON, and counting cases so that an empty or misread file fails the test.
 #![allow(dead_code)]
 
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -47,12 +49,18 @@ macro_rules! require {
 ///
 /// With the `oqs` feature, the liboqs provider too: its ML-KEM, ML-DSA and X-Wing (over liboqs' ML-KEM)
 /// are liboqs'; for families liboqs does not implement (AEADs, KDFs, X25519, ...) it delegates to the
-/// default backend, so those known-answer tests run the same code twice.
+/// default backend, so those known-answer tests run the same code twice. With `aws-lc`, the aws-lc provider
+/// (mixed with the default backend where aws-lc-rs lacks an operation, see `qres::backend::aws_lc`). With
+/// either, `qres::fastest_provider()` as "fastest": the vectors check exactly what it serves.
 pub fn backends() -> Vec<(&'static str, qres::Provider)> {
     #[allow(unused_mut)]
     let mut all = vec![("default", qres::default_provider())];
     #[cfg(feature = "oqs")]
     all.push(("oqs", qres::backend::oqs::provider()));
+    #[cfg(feature = "aws-lc")]
+    all.push(("aws-lc", qres::backend::aws_lc::provider()));
+    #[cfg(any(feature = "oqs", feature = "aws-lc"))]
+    all.push(("fastest", qres::fastest_provider()));
     all
 }
 
@@ -200,4 +208,27 @@ impl Tally {
         assert_eq!(self.passed, expected_passed, "{}: number of cases passed", self.name);
         assert_eq!(self.skipped(), expected_skipped, "{}: number of cases skipped", self.name);
     }
+}
+
+/// Cases per parameter set of the differential tests (`QRES_DIFF_CASES`, default 300).
+pub fn cases() -> usize {
+    std::env::var("QRES_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+}
+
+/// A ChaCha20 RNG for the differential test `label`, seeded from `QRES_DIFF_SEED` (printed) so that a
+/// failure is reproducible.
+pub fn rng(label: &str) -> ChaCha20Rng {
+    let seed: u64 = std::env::var("QRES_DIFF_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x71e5);
+    println!("differential {label}: QRES_DIFF_SEED={seed}");
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..8 + label.len().min(24)].copy_from_slice(&label.as_bytes()[..label.len().min(24)]);
+    ChaCha20Rng::from_seed(key)
+}
+
+/// `N` bytes from `r`.
+pub fn bytes<const N: usize>(r: &mut ChaCha20Rng) -> [u8; N] {
+    let mut out = [0u8; N];
+    r.fill_bytes(&mut out);
+    out
 }
