@@ -340,8 +340,12 @@ impl EntropySource for Fetcher {
 }
 
 /// An [`EntropySource`] reading one or several QRNG-DD gateways (ours or the public project's) over
-/// HTTPS (TLS 1.3, post-quantum `X25519MLKEM768` preferred), failing over between them (see the
-/// [module documentation](self)).
+/// HTTPS (TLS 1.3, post-quantum `X25519MLKEM768` preferred), failing over between them: requests go to
+/// one gateway until it fails (a transport error, 429 or 503); it is then marked down for a backoff
+/// ([`QrngDdConfig::initial_backoff`] doubling to [`QrngDdConfig::max_backoff`], or its `Retry-After`)
+/// and the request goes at once to the next gateway that is up. A gateway whose backoff has ended is used
+/// again only after `GET /health` answers 200; with every gateway down, the source waits for the first
+/// backoff to end and tries that gateway. Every failure counts toward [`QrngDdConfig::max_retries`].
 ///
 /// Each refill is `GET {base}/api/random?bytes=N&encoding=binary` with `Authorization: Bearer <key>` (N at
 /// most 65,536). 429 and 503 answers and transport failures are retried with exponential backoff

@@ -26,12 +26,14 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{}: no usable private key ({e})", path.display()))
 }
 
-/// The aws-lc-rs provider with the key-exchange groups in order of preference: the hybrid
+/// The aws-lc-rs provider with TLS 1.3 cipher suites only (so the collector's push and appliance
+/// clients never negotiate TLS 1.2 either) and the key-exchange groups in order of preference: the hybrid
 /// `X25519MLKEM768` (ML-KEM-768 with X25519, as current browsers offer), then the classical X25519 and
 /// P-256. With `require_pq` (`QRNG_REQUIRE_PQ_TLS`), `X25519MLKEM768` only: a peer that offers no
 /// post-quantum group fails the handshake.
 pub fn crypto_provider(require_pq: bool) -> Arc<CryptoProvider> {
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    provider.cipher_suites.retain(|s| s.version() == &rustls::version::TLS13);
     provider.kx_groups = if require_pq {
         vec![kx_group::X25519MLKEM768]
     } else {

@@ -255,7 +255,7 @@ fn the_client_fails_over_at_once_and_gives_up_when_all_are_down() {
     let mut all_dead = QrngDdSource::new(
         QrngDdConfig::new(&dead, API_KEY)
             .allow_plain_http()
-            .with_failover_url(&dead.replace("127.0.0.1", "localhost"))
+            .with_failover_url(dead.replace("127.0.0.1", "localhost"))
             .with_retries(3, Duration::from_millis(10), Duration::from_millis(40)),
     )
     .unwrap();

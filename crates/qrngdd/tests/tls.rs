@@ -214,6 +214,10 @@ fn qrngdd_source_negotiates_x25519mlkem768() {
     assert_eq!(scrape("qrngdd_tls_handshakes_total{group=\"classical\"}"), 0.0);
     assert_eq!(scrape("qrngdd_tls_handshake_failures_total"), 0.0);
 
+    // The collector's provider (push and Quantis appliance clients): TLS 1.3 suites only too.
+    let collector = qrngdd::tls::crypto_provider(false);
+    assert!(collector.cipher_suites.iter().all(|s| s.version() == &rustls::version::TLS13));
+    assert_eq!(collector.kx_groups[0].name(), rustls::NamedGroup::X25519MLKEM768);
     // The client's provider: TLS 1.3 suites only, X25519MLKEM768 first.
     let p = qres::entropy::qrngdd_tls_crypto_provider(false);
     assert!(p.cipher_suites.iter().all(|s| s.version() == &rustls::version::TLS13));
