@@ -267,6 +267,10 @@ pub struct CollectorConfig {
     /// `QRNG_ENTROPY_SOURCES`: other sources by name; `os` is the operating system's RNG (for tests and
     /// demonstrations: it is not quantum).
     pub other_sources: Vec<String>,
+    /// `QRNG_ALLOW_INSECURE_TEST_SOURCE` (default `false`): required, beside its name in
+    /// `QRNG_ENTROPY_SOURCES`, for the public, predictable test sequence
+    /// [`crate::collector::TestCounter`] (tests only; never randomness).
+    pub allow_insecure_test_source: bool,
     /// `QRNG_MIXING_STRATEGY`: `none` (one source only), `xor` or `hkdf`.
     pub mixing: Mixing,
     /// `QRNG_FETCH_CHUNK_SIZE`: bytes read from each source per fetch (default 1024, at most 65,536).
@@ -339,8 +343,21 @@ impl CollectorConfig {
         }
         let quantis_devices: Vec<PathBuf> = env.list("QRNG_QUANTIS_DEVICES").into_iter().map(PathBuf::from).collect();
         let other_sources = env.list("QRNG_ENTROPY_SOURCES");
-        if let Some(bad) =
-            other_sources.iter().find(|s| !crate::collector::sources::NAMED_SOURCES.contains(&s.as_str()))
+        let allow_insecure_test_source = env.flag(crate::collector::sources::ALLOW_INSECURE_TEST_SOURCE)?;
+        let test_source = crate::collector::TestCounter::NAME;
+        if other_sources.iter().any(|s| s == test_source) && !allow_insecure_test_source {
+            return Err(err(
+                crate::collector::sources::ALLOW_INSECURE_TEST_SOURCE,
+                format!(
+                    "QRNG_ENTROPY_SOURCES names {test_source:?}, a public, predictable test sequence (never \
+                     randomness): set {}=1 too if this is a test",
+                    crate::collector::sources::ALLOW_INSECURE_TEST_SOURCE
+                ),
+            ));
+        }
+        if let Some(bad) = other_sources
+            .iter()
+            .find(|s| *s != test_source && !crate::collector::sources::NAMED_SOURCES.contains(&s.as_str()))
         {
             return Err(err(
                 "QRNG_ENTROPY_SOURCES",
@@ -376,6 +393,7 @@ impl CollectorConfig {
             appliance_ca: env.path("QRNG_APPLIANCE_CA_FILE"),
             quantis_devices,
             other_sources,
+            allow_insecure_test_source,
             mixing,
             fetch_chunk_size,
             fetch_interval: Duration::from_millis(env.range("QRNG_FETCH_INTERVAL_MS", 100, 0, 3_600_000)?),
@@ -464,7 +482,36 @@ mod tests {
         assert_eq!((c.mixing, c.appliance_urls.len(), c.fetch_chunk_size), (Mixing::Hkdf, 2, 1024));
         let mut pairs = base.to_vec();
         pairs.push(("QRNG_ENTROPY_SOURCES", "dice"));
-        assert_eq!(CollectorConfig::from_lookup(&lookup(&pairs)).unwrap_err().var, "QRNG_ENTROPY_SOURCES");
+        let e = CollectorConfig::from_lookup(&lookup(&pairs)).unwrap_err();
+        assert_eq!(e.var, "QRNG_ENTROPY_SOURCES");
+        assert!(!e.reason.contains("insecure-test-counter"), "the test source is not advertised: {e}");
+    }
+
+    #[test]
+    fn collector_refuses_the_test_source_without_its_switch() {
+        let key = "cd".repeat(32);
+        let base = [
+            ("QRNG_PUSH_URL", "http://127.0.0.1:1/push"),
+            ("QRNG_HMAC_SECRET_KEY", key.as_str()),
+            ("QRNG_ENTROPY_SOURCES", "insecure-test-counter"),
+        ];
+        let e = CollectorConfig::from_lookup(&lookup(&base)).unwrap_err();
+        assert_eq!(e.var, "QRNG_ALLOW_INSECURE_TEST_SOURCE", "{e}");
+        assert!(e.to_string().contains("QRNG_ALLOW_INSECURE_TEST_SOURCE"), "{e}");
+        for off in ["0", "false", "no"] {
+            let mut pairs = base.to_vec();
+            pairs.push(("QRNG_ALLOW_INSECURE_TEST_SOURCE", off));
+            let e = CollectorConfig::from_lookup(&lookup(&pairs)).unwrap_err();
+            assert_eq!(e.var, "QRNG_ALLOW_INSECURE_TEST_SOURCE", "{off}: {e}");
+        }
+        let mut pairs = base.to_vec();
+        pairs.push(("QRNG_ALLOW_INSECURE_TEST_SOURCE", "1"));
+        let c = CollectorConfig::from_lookup(&lookup(&pairs)).unwrap();
+        assert!(c.allow_insecure_test_source);
+        assert_eq!(c.other_sources, ["insecure-test-counter"]);
+        // The source itself refuses too without the switch (a configuration built otherwise).
+        assert!(crate::collector::sources::named_source("insecure-test-counter", 4.0, false).is_err());
+        assert!(crate::collector::sources::named_source("insecure-test-counter", 4.0, true).is_ok());
     }
 
     #[test]

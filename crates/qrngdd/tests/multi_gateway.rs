@@ -27,6 +27,7 @@ fn counter_collector(gateways: &[&Gateway], keys: &[&str]) -> Proc {
     let mut env = collector_env(&urls.join(","), &keys.join(","));
     env.retain(|(k, _)| !matches!(*k, "QRNG_ENTROPY_SOURCES" | "QRNG_FETCH_CHUNK_SIZE"));
     env.push(("QRNG_ENTROPY_SOURCES", TestCounter::NAME.into()));
+    env.push(("QRNG_ALLOW_INSECURE_TEST_SOURCE", "1".into()));
     env.push(("QRNG_FETCH_CHUNK_SIZE", "8192".into()));
     env.push(("QRNG_MAX_RETRIES", "3".into()));
     collector(&env)
@@ -198,6 +199,7 @@ fn bytes_that_may_have_been_stored_never_go_to_another_gateway() {
     let mut env = collector_env(&format!("http://{}/push,{}", relay.addr, gw1.push_url()), &format!("{KEY_A},{KEY_B}"));
     env.retain(|(k, _)| !matches!(*k, "QRNG_ENTROPY_SOURCES" | "QRNG_INITIAL_BACKOFF_MS"));
     env.push(("QRNG_ENTROPY_SOURCES", TestCounter::NAME.into()));
+    env.push(("QRNG_ALLOW_INSECURE_TEST_SOURCE", "1".into()));
     env.push(("QRNG_INITIAL_BACKOFF_MS", "3000".into()));
     env.push(("QRNG_MAX_RETRIES", "1".into()));
     let mut col = collector(&env);

@@ -155,7 +155,7 @@ impl Collector {
             sources.push(sources::device_source(path, config.min_entropy_per_byte)?);
         }
         for name in &config.other_sources {
-            sources.push(sources::named_source(name, config.min_entropy_per_byte)?);
+            sources.push(sources::named_source(name, config.min_entropy_per_byte, config.allow_insecure_test_source)?);
         }
         Self::new(config, sources)
     }

@@ -117,13 +117,23 @@ impl EntropySource for QuantisAppliance {
     }
 }
 
-/// The names [`named_source`] knows (`QRNG_ENTROPY_SOURCES`).
-pub const NAMED_SOURCES: [&str; 2] = ["os", TestCounter::NAME];
+/// The production names [`named_source`] knows (`QRNG_ENTROPY_SOURCES`). The test source
+/// [`TestCounter::NAME`] is known too, but only with [`ALLOW_INSECURE_TEST_SOURCE`] set, and is not listed.
+pub const NAMED_SOURCES: [&str; 1] = ["os"];
 
-/// A named source of `QRNG_ENTROPY_SOURCES`, with `claim` bits per byte.
-pub fn named_source(name: &str, claim: f64) -> Result<Box<dyn EntropySource>, String> {
+/// The variable that must be `1` (or `true`) for `QRNG_ENTROPY_SOURCES` to accept
+/// [`TestCounter::NAME`]: a second, explicit switch, so that the test source cannot be selected by a
+/// source list alone.
+pub const ALLOW_INSECURE_TEST_SOURCE: &str = "QRNG_ALLOW_INSECURE_TEST_SOURCE";
+
+/// A named source of `QRNG_ENTROPY_SOURCES`, with `claim` bits per byte. The test source
+/// [`TestCounter::NAME`] is refused unless `allow_test_source` ([`ALLOW_INSECURE_TEST_SOURCE`]) is set.
+pub fn named_source(name: &str, claim: f64, allow_test_source: bool) -> Result<Box<dyn EntropySource>, String> {
     match name {
         "os" => Ok(Box::new(Claimed { inner: OsEntropy, claim })),
+        TestCounter::NAME if !allow_test_source => Err(format!(
+            "{name:?} is a public, predictable test sequence: it needs {ALLOW_INSECURE_TEST_SOURCE}=1 as well"
+        )),
         TestCounter::NAME => {
             tracing::warn!(
                 source = TestCounter::NAME,
@@ -166,8 +176,9 @@ impl<S: EntropySource> EntropySource for Claimed<S> {
 ///
 /// It exists so that a test can tell exactly which bytes a gateway served, and so check that no byte is
 /// served twice across gateways (SHA-256 makes the blocks pass the health tests; anyone can compute
-/// them). It is reachable only by its explicit name `insecure-test-counter` in `QRNG_ENTROPY_SOURCES`,
-/// and the collector logs a warning when it is configured.
+/// them). It is reachable only by its explicit name `insecure-test-counter` in `QRNG_ENTROPY_SOURCES`
+/// *and* the second switch `QRNG_ALLOW_INSECURE_TEST_SOURCE=1` ([`ALLOW_INSECURE_TEST_SOURCE`]); the
+/// collector logs a warning when it is configured.
 #[derive(Debug)]
 pub struct TestCounter {
     /// Bytes of the sequence delivered so far.
