@@ -285,6 +285,10 @@ pub struct CollectorConfig {
     pub max_retries: u32,
     /// `QRNG_INITIAL_BACKOFF_MS`: first retry delay, doubled per attempt up to 30 s (default 100).
     pub initial_backoff: Duration,
+    /// `QRNG_CONNECT_TIMEOUT_MS`: longest wait to connect to a gateway or appliance (TCP and TLS), and
+    /// again to send a request's headers (default 3000, 100..=30,000). A gateway that does not connect in
+    /// time certainly stored nothing: its bytes go to the next gateway at once.
+    pub connect_timeout: Duration,
     /// `QRNG_PUSH_CA_FILE`: PEM CA certificates trusted for an `https` push URL.
     pub push_ca: Option<PathBuf>,
     /// `QRNG_REQUIRE_PQ_TLS` (default `false`): push only over TLS with the post-quantum group
@@ -401,6 +405,7 @@ impl CollectorConfig {
             push_interval: Duration::from_millis(env.range("QRNG_PUSH_INTERVAL_MS", 500, 1, 3_600_000)?),
             max_retries: env.range("QRNG_MAX_RETRIES", 5, 0, 100)?,
             initial_backoff: Duration::from_millis(env.range("QRNG_INITIAL_BACKOFF_MS", 100, 1, 60_000)?),
+            connect_timeout: Duration::from_millis(env.range("QRNG_CONNECT_TIMEOUT_MS", 3000, 100, 30_000)?),
             push_ca: env.path("QRNG_PUSH_CA_FILE"),
             require_pq_tls: env.flag("QRNG_REQUIRE_PQ_TLS")?,
             packet_max_bytes: env.range("QRNG_PACKET_MAX_BYTES", 65_536, 1, 1 << 20)?,

@@ -264,3 +264,42 @@ fn the_client_fails_over_at_once_and_gives_up_when_all_are_down() {
     let e = all_dead.fill(&mut buf).unwrap_err().to_string();
     assert!(e.contains("gave up after 4 attempts"), "{e}");
 }
+
+/// A TCP address that takes no new connection: a listener never accepting, its accept queue filled, so
+/// that a connect hangs (the kernel drops the SYN) as to a blackholed host. The streams keep it full.
+fn blackhole() -> (std::net::TcpListener, Vec<std::net::TcpStream>, std::net::SocketAddr) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..4096 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(s) => held.push(s),
+            Err(_) => return (listener, held, addr),
+        }
+    }
+    panic!("the listener's accept queue never filled");
+}
+
+/// A gateway that stops answering (connect hangs) is failed over within the connect timeout: it
+/// certainly stored nothing, so its bytes go to the other gateways, which keep receiving pushes.
+#[test]
+fn a_gateway_whose_connect_hangs_is_failed_over_within_seconds() {
+    let gw0 = gateway_with_key(KEY_A);
+    let gw2 = gateway_with_key(KEY_C);
+    let (_listener, _held, hole) = blackhole();
+    let urls = format!("{},http://{hole}/push,{}", gw0.push_url(), gw2.push_url());
+    let mut env = collector_env(&urls, &KEYS.join(","));
+    env.push(("QRNG_CONNECT_TIMEOUT_MS", "500".into()));
+    let started = Instant::now();
+    let mut col = collector(&env);
+    for (name, gw) in [("gateway 0", &gw0), ("gateway 2", &gw2)] {
+        eventually(&format!("{name} to receive 10 packets"), Duration::from_secs(8), || {
+            gw.metric("qrngdd_push_accepted_total") >= 10.0
+        });
+    }
+    eprintln!("both reachable gateways took 10 packets in {:.1} s", started.elapsed().as_secs_f64());
+    let log = col.dump();
+    assert!(log.contains("gateway unavailable and certainly stored nothing"), "{log}");
+    assert!(!log.contains("may have been stored"), "{log}");
+    assert!(col.terminate(Duration::from_secs(20)).is_some_and(|s| s.success()), "{}", col.dump());
+}

@@ -16,7 +16,9 @@
 //!
 //! An attempt certainly stored nothing when it got an answer from our gateway (a refusal, which names
 //! its reason), or when it failed before the request could reach the gateway (no connection, TLS
-//! failure, timeout while connecting or sending the headers).
+//! failure, timeout while connecting or sending the headers). Connecting and sending the headers each
+//! have their own short timeout (`QRNG_CONNECT_TIMEOUT_MS`), so that a gateway that stops answering (a
+//! blackholed host) is known within seconds to have stored nothing, and its bytes go to the next gateway.
 //!
 //! ## Several gateways
 //!
@@ -146,7 +148,8 @@ impl Collector {
     pub fn from_config(config: CollectorConfig) -> Result<Self, String> {
         let mut sources: Vec<Box<dyn EntropySource>> = Vec::new();
         if !config.appliance_urls.is_empty() {
-            let agent = http_agent(config.appliance_ca.as_deref(), Duration::from_secs(30), false)?;
+            let agent =
+                http_agent(config.appliance_ca.as_deref(), Duration::from_secs(30), config.connect_timeout, false)?;
             for url in &config.appliance_urls {
                 sources.push(Box::new(QuantisAppliance::new(url, agent.clone(), config.min_entropy_per_byte)));
             }
@@ -175,7 +178,7 @@ impl Collector {
         }
         let push_ca =
             if config.push_urls.iter().any(|u| u.starts_with("https://")) { config.push_ca.as_deref() } else { None };
-        let agent = http_agent(push_ca, Duration::from_secs(30), config.require_pq_tls)?;
+        let agent = http_agent(push_ca, Duration::from_secs(30), config.connect_timeout, config.require_pq_tls)?;
         let ms = u64::try_from(unix_nanos_now() / 1_000_000).map_err(|_| "the clock is before 1970")?;
         let mut targets = Vec::with_capacity(config.push_urls.len());
         for (i, (url, key)) in config.push_urls.iter().zip(&config.hmac_keys).enumerate() {

@@ -10,7 +10,17 @@ use zeroize::Zeroizing;
 
 /// An HTTP agent that verifies certificates against `ca_file` (PEM) or, without one, the webpki roots.
 /// Status codes are returned, not turned into errors; no redirects are followed.
-pub fn http_agent(ca_file: Option<&Path>, timeout: Duration, require_pq: bool) -> Result<ureq::Agent, String> {
+///
+/// A whole call takes at most `timeout`; connecting (TCP and TLS) at most `connect_timeout`, and so does
+/// sending the request headers, so that a host that stops answering fails fast with
+/// [`ureq::Timeout::Connect`] or [`ureq::Timeout::SendRequest`] (nothing of the packet sent) rather than
+/// with a global timeout whose outcome is unknown.
+pub fn http_agent(
+    ca_file: Option<&Path>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    require_pq: bool,
+) -> Result<ureq::Agent, String> {
     let mut tls =
         ureq::tls::TlsConfig::builder().unversioned_rustls_crypto_provider(crate::tls::crypto_provider(require_pq));
     if let Some(path) = ca_file {
@@ -31,6 +41,8 @@ pub fn http_agent(ca_file: Option<&Path>, timeout: Duration, require_pq: bool) -
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(timeout))
+        .timeout_connect(Some(connect_timeout.min(timeout)))
+        .timeout_send_request(Some(connect_timeout.min(timeout)))
         .max_redirects(0)
         .tls_config(tls.build())
         .user_agent(concat!("qrngdd-collector/", env!("CARGO_PKG_VERSION")))
