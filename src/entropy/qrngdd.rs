@@ -173,6 +173,9 @@ pub fn tls_crypto_provider(require_pq: bool) -> Arc<rustls::crypto::CryptoProvid
     Arc::new(provider)
 }
 
+/// How long a gateway is marked down at most when its backoff is too large to add to the clock.
+const LONGEST_DOWN: Duration = Duration::from_secs(86_400);
+
 /// One gateway and its failure state.
 struct GatewayState {
     url: String,
@@ -212,9 +215,12 @@ impl Fetcher {
     /// Marks gateway `i` down for its next backoff (at least `retry_after`, at most `max_backoff`).
     fn mark_down(&mut self, i: usize, retry_after: Option<Duration>) {
         let g = &mut self.gateways[i];
-        g.backoff = if g.backoff.is_zero() { self.initial_backoff } else { g.backoff * 2 }.min(self.max_backoff);
+        // Saturating and checked: a caller may set a huge `max_backoff` (even `Duration::MAX`).
+        g.backoff =
+            if g.backoff.is_zero() { self.initial_backoff } else { g.backoff.saturating_mul(2) }.min(self.max_backoff);
         let wait = retry_after.map_or(g.backoff, |a| a.max(g.backoff)).min(self.max_backoff);
-        g.down_until = Some(Instant::now() + wait);
+        let now = Instant::now();
+        g.down_until = Some(now.checked_add(wait).or_else(|| now.checked_add(LONGEST_DOWN)).unwrap_or(now));
     }
 
     /// `GET {url}/health` answers 200.
@@ -507,5 +513,47 @@ impl EntropySource for QrngDdSource {
 
     fn health(&self) -> HealthStatus {
         self.inner.health()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetcher(initial_backoff: Duration, max_backoff: Duration) -> Fetcher {
+        Fetcher {
+            agent: ureq::Agent::new_with_defaults(),
+            gateways: vec![GatewayState {
+                url: "http://127.0.0.1:1".into(),
+                down_until: None,
+                backoff: Duration::ZERO,
+            }],
+            current: 0,
+            auth: Zeroizing::new(String::new()),
+            name: "test".into(),
+            claim: 8.0,
+            max_retries: 0,
+            initial_backoff,
+            max_backoff,
+        }
+    }
+
+    #[test]
+    fn huge_backoffs_do_not_overflow() {
+        let mut f = fetcher(Duration::MAX / 2, Duration::MAX);
+        for _ in 0..4 {
+            f.mark_down(0, Some(Duration::MAX));
+        }
+        assert_eq!(f.gateways[0].backoff, Duration::MAX);
+        assert!(f.gateways[0].down_until.is_some_and(|at| at > Instant::now()));
+        // Ordinary values: doubling up to the ceiling, and at least Retry-After (capped too).
+        let mut f = fetcher(Duration::from_millis(100), Duration::from_secs(1));
+        for want in [100, 200, 400, 800, 1000, 1000] {
+            f.mark_down(0, None);
+            assert_eq!(f.gateways[0].backoff, Duration::from_millis(want));
+        }
+        let before = Instant::now();
+        f.mark_down(0, Some(Duration::from_secs(3600)));
+        assert!(f.gateways[0].down_until.is_some_and(|at| at <= before + Duration::from_secs(2)));
     }
 }

@@ -109,7 +109,7 @@ impl Target {
 
     /// Marks the gateway unusable for a backoff doubling from `min` up to [`MAX_BACKOFF`].
     fn pause(&mut self, min: Duration) {
-        self.backoff = (self.backoff * 2).clamp(min, MAX_BACKOFF);
+        self.backoff = next_backoff(self.backoff, min);
         self.not_before = Instant::now() + jitter(self.backoff);
     }
 
@@ -294,7 +294,7 @@ impl Collector {
             tracing::error!(source = s.name(), "source removed after a health-test failure");
         }
         if chunks.is_empty() {
-            self.fetch_backoff = (self.fetch_backoff * 2).clamp(self.config.initial_backoff, MAX_BACKOFF);
+            self.fetch_backoff = next_backoff(self.fetch_backoff, self.config.initial_backoff);
             tracing::warn!(backoff = ?self.fetch_backoff, "no source delivered; backing off");
             return;
         }
@@ -328,7 +328,12 @@ impl Collector {
             let Some(t) = (0..count).map(|k| (self.next_target + k) % count).find(|&i| self.targets[i].available(now))
             else {
                 // Every gateway is down or full: keep the bytes and wait for the first to come back.
-                let wait = self.targets.iter().map(|t| t.not_before).min().map_or(MAX_BACKOFF, |at| at - now);
+                let wait = self
+                    .targets
+                    .iter()
+                    .map(|t| t.not_before)
+                    .min()
+                    .map_or(MAX_BACKOFF, |at| at.saturating_duration_since(now));
                 self.push_backoff = wait.min(MAX_BACKOFF);
                 tracing::warn!(backoff = ?self.push_backoff, "no gateway can take a packet now; keeping the bytes");
                 return;
@@ -423,7 +428,7 @@ impl Collector {
                 return PushResult::Dropped;
             }
         };
-        let mut backoff = self.config.initial_backoff;
+        let mut backoff = self.config.initial_backoff.min(MAX_BACKOFF);
         // Whether an attempt so far may have been stored by a gateway (its outcome is unknown).
         let mut maybe_stored = false;
         for attempt in 0..=self.config.max_retries {
@@ -434,7 +439,7 @@ impl Collector {
                 while Instant::now() < until && !self.stop.load(Ordering::Relaxed) {
                     std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                backoff = next_backoff(backoff, Duration::ZERO);
                 if self.stop.load(Ordering::Relaxed) && attempt > 1 {
                     tracing::error!(sequence = seq, bytes = len, "stopping: push abandoned; the bytes are dropped");
                     return PushResult::Dropped;
@@ -586,6 +591,12 @@ fn certainly_unsent(e: &ureq::Error) -> bool {
     }
 }
 
+/// The pause after one more failure: `current` doubled, at least `min`, and at most [`MAX_BACKOFF`]
+/// (also when `min` is larger: `QRNG_INITIAL_BACKOFF_MS` may exceed it).
+fn next_backoff(current: Duration, min: Duration) -> Duration {
+    current.saturating_mul(2).max(min).min(MAX_BACKOFF)
+}
+
 /// `d` plus up to 50 % random jitter.
 fn jitter(d: Duration) -> Duration {
     let mut b = [0u8; 2];
@@ -598,4 +609,21 @@ pub fn stop_on_signals(flag: &Arc<AtomicBool>) -> std::io::Result<()> {
     signal_hook::flag::register(signal_hook::consts::SIGTERM, flag.clone())?;
     signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_bounds_even_when_the_minimum_exceeds_the_cap() {
+        let ms = Duration::from_millis;
+        assert_eq!(next_backoff(Duration::ZERO, ms(100)), ms(100));
+        assert_eq!(next_backoff(ms(100), ms(100)), ms(200));
+        assert_eq!(next_backoff(ms(20_000), ms(100)), MAX_BACKOFF);
+        // QRNG_INITIAL_BACKOFF_MS allows up to 60 s, above MAX_BACKOFF: no panic, the cap holds.
+        assert_eq!(next_backoff(Duration::ZERO, ms(60_000)), MAX_BACKOFF);
+        assert_eq!(next_backoff(MAX_BACKOFF, ms(60_000)), MAX_BACKOFF);
+        assert_eq!(next_backoff(Duration::MAX, Duration::ZERO), MAX_BACKOFF);
+    }
 }
