@@ -6,7 +6,7 @@
 //! [`QrngDdConfig::require_pq_tls`] is set).
 //!
 //! Several gateways ([`QrngDdConfig::with_failover_url`]): requests go to one gateway until it fails
-//! (a transport error, 429 or 503); it is then marked down for a backoff (from
+//! (a transport error, 429 or any 5xx); it is then marked down for a backoff (from
 //! [`QrngDdConfig::initial_backoff`], doubling per failure up to [`QrngDdConfig::max_backoff`], or its
 //! `Retry-After`) and the request goes at once to the next gateway that is up. A gateway whose backoff
 //! has ended is used again only after `GET /health` answers 200. When every gateway is down, the source
@@ -14,7 +14,7 @@
 //! [`QrngDdConfig::max_retries`] for the request.
 //!
 //! Each refill is `GET {base}/api/random?bytes=N&encoding=binary` with `Authorization: Bearer <key>`
-//! (N at most 65,536, the API's limit). 429 and 503 answers, and transport failures, are retried with
+//! (N at most 65,536, the API's limit). 429 and 5xx answers, and transport failures, are retried with
 //! exponential backoff (honouring `Retry-After` up to the backoff ceiling); other errors fail at once.
 //! Received bytes go through the SP 800-90B start-up and continuous health tests before they are
 //! buffered; a failure stops the source until [`QrngDdSource::reset`].
@@ -58,7 +58,7 @@ pub struct QrngDdConfig {
     pub ca_pem: Option<Vec<u8>>,
     /// Timeout of one request, connection included (default 10 s).
     pub timeout: Duration,
-    /// Retries after the first attempt on 429, 503 and transport errors (default 5).
+    /// Retries after the first attempt on 429, 5xx and transport errors (default 5).
     pub max_retries: u32,
     /// First retry delay, doubled per retry (default 100 ms).
     pub initial_backoff: Duration,
@@ -314,7 +314,9 @@ impl Fetcher {
                     Err(e) => Err(Attempt::Retry(format!("reading the response: {e}"), None)),
                 }
             }
-            s @ (429 | 503) => {
+            // 429 (rate-limited), and any 5xx: 503 from a gateway without bytes, or 500/502/504 from a proxy
+            // in front of a dead gateway; another gateway (or a later attempt) may answer.
+            s @ (429 | 500..=599) => {
                 let after = resp
                     .headers()
                     .get("retry-after")
@@ -347,14 +349,14 @@ impl EntropySource for Fetcher {
 
 /// An [`EntropySource`] reading one or several QRNG-DD gateways (ours or the public project's) over
 /// HTTPS (TLS 1.3, post-quantum `X25519MLKEM768` preferred), failing over between them: requests go to
-/// one gateway until it fails (a transport error, 429 or 503); it is then marked down for a backoff
+/// one gateway until it fails (a transport error, 429 or any 5xx); it is then marked down for a backoff
 /// ([`QrngDdConfig::initial_backoff`] doubling to [`QrngDdConfig::max_backoff`], or its `Retry-After`)
 /// and the request goes at once to the next gateway that is up. A gateway whose backoff has ended is used
 /// again only after `GET /health` answers 200; with every gateway down, the source waits for the first
 /// backoff to end and tries that gateway. Every failure counts toward [`QrngDdConfig::max_retries`].
 ///
 /// Each refill is `GET {base}/api/random?bytes=N&encoding=binary` with `Authorization: Bearer <key>` (N at
-/// most 65,536). 429 and 503 answers and transport failures are retried with exponential backoff
+/// most 65,536). 429 and 5xx answers and transport failures are retried with exponential backoff
 /// (honouring `Retry-After` up to the ceiling); other errors fail at once. Received bytes pass the SP
 /// 800-90B start-up and continuous health tests before they are buffered; a failure stops the source
 /// until [`reset`](Self::reset). Combine it with other sources in a

@@ -303,3 +303,49 @@ fn a_gateway_whose_connect_hangs_is_failed_over_within_seconds() {
     assert!(!log.contains("may have been stored"), "{log}");
     assert!(col.terminate(Duration::from_secs(20)).is_some_and(|s| s.success()), "{}", col.dump());
 }
+
+/// A stand-in for a proxy in front of a dead gateway: answers every request with `status`, counting them.
+fn failing_proxy(status: u16) -> (String, Arc<AtomicU64>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicU64::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+            let answer = format!("HTTP/1.1 {status} Proxy Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = conn.write_all(answer.as_bytes());
+        }
+    });
+    (base, hits)
+}
+
+/// A 5xx from a proxy in front of a dead gateway (500, 502, 504) is failed over like a 503, at once.
+#[test]
+fn the_client_fails_over_on_5xx_from_a_proxy() {
+    let gw = gateway_with_key(KEY_A);
+    let data: Vec<u8> = (0..4096).flat_map(TestCounter::block).collect();
+    assert_eq!(gw.push_now(&key(KEY_A), 1, &data).0, 200);
+    for status in [500, 502, 504] {
+        let (proxy, hits) = failing_proxy(status);
+        let config = QrngDdConfig::new(&proxy, API_KEY)
+            .allow_plain_http()
+            .with_failover_url(&gw.base)
+            .with_prefetch(1024)
+            .with_retries(3, Duration::from_secs(5), Duration::from_secs(5));
+        let mut src = QrngDdSource::new(config).unwrap();
+        let started = Instant::now();
+        let mut buf = vec![0u8; 1024];
+        for _ in 0..4 {
+            src.fill(&mut buf).unwrap_or_else(|e| panic!("{status}: {e}"));
+        }
+        assert!(started.elapsed() < Duration::from_secs(2), "{status}: failover waited {:?}", started.elapsed());
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "{status}: the proxy is asked once, then marked down");
+    }
+}
