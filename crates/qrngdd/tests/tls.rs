@@ -225,3 +225,85 @@ fn qrngdd_source_negotiates_x25519mlkem768() {
     let handshake = connect(gw.addr.port(), &ca, p, &[&rustls::version::TLS13]).unwrap();
     assert_eq!(handshake.negotiated_key_exchange_group().unwrap().name(), rustls::NamedGroup::X25519MLKEM768);
 }
+
+/// A TLS 1.3 server offering only the classical group X25519 (ring's provider), with the test
+/// certificate; it answers every request 401. Returns its port and the count of completed handshakes.
+fn classical_only_server(dir: &std::path::Path) -> (u16, Arc<std::sync::atomic::AtomicU64>) {
+    use std::io::{Read, Write};
+    let provider = rustls::crypto::CryptoProvider {
+        kx_groups: vec![rustls::crypto::ring::kx_group::X25519],
+        ..rustls::crypto::ring::default_provider()
+    };
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            qrngdd::tls::load_certs(&dir.join("cert.pem")).unwrap(),
+            qrngdd::tls::load_key(&dir.join("key.pem")).unwrap(),
+        )
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handshakes = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = handshakes.clone();
+    std::thread::spawn(move || {
+        for sock in listener.incoming().flatten() {
+            let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
+            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else { continue };
+            let mut tls = rustls::StreamOwned::new(conn, sock);
+            let mut handshaken = true;
+            while tls.conn.is_handshaking() {
+                if tls.conn.complete_io(&mut tls.sock).is_err() {
+                    handshaken = false;
+                    break;
+                }
+            }
+            if !handshaken {
+                continue;
+            }
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && tls.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let _ = tls.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = tls.flush();
+        }
+    });
+    (port, handshakes)
+}
+
+/// `with_required_pq_tls()` refuses a server that offers only classical key exchange (X25519): no
+/// handshake completes; the same client without it connects (and gets the server's 401).
+#[test]
+fn required_pq_tls_refuses_a_classical_only_server() {
+    use std::sync::atomic::Ordering;
+    let dir = scratch("pq-tls-classical-server");
+    write_test_pki(&dir);
+    let (port, handshakes) = classical_only_server(&dir);
+    let base = format!("https://localhost:{port}");
+    let pem = std::fs::read(dir.join("ca.pem")).unwrap();
+    let config = || {
+        QrngDdConfig::new(&base, API_KEY).with_ca_pem(pem.clone()).with_retries(
+            0,
+            Duration::from_millis(1),
+            Duration::from_millis(1),
+        )
+    };
+    let mut buf = [0u8; 64];
+
+    let mut strict = QrngDdSource::new(config().with_required_pq_tls()).unwrap();
+    let e = strict.fill(&mut buf).unwrap_err().to_string();
+    assert!(e.contains("request failed"), "the strict client must fail in the TLS handshake: {e}");
+    assert!(!e.contains("401"), "the strict client must not reach HTTP: {e}");
+    assert_eq!(handshakes.load(Ordering::SeqCst), 0, "a classical handshake completed: {e}");
+
+    // The control: the server works, and a client that allows classical groups gets through TLS.
+    let mut lenient = QrngDdSource::new(config()).unwrap();
+    let e = lenient.fill(&mut buf).unwrap_err().to_string();
+    assert!(e.contains("401"), "{e}");
+    assert_eq!(handshakes.load(Ordering::SeqCst), 1);
+}
