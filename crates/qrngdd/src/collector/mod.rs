@@ -30,8 +30,9 @@
 //! [`MAX_BACKOFF`]) and the *same bytes* go to the next gateway at once, under that gateway's key and
 //! sequence: no byte is lost and none can be stored twice. A packet whose outcome is unknown (the
 //! connection broke after the request could have arrived) is never sent to another gateway: it is
-//! retried on its own gateway only, to learn whether it was stored, and when that gateway cannot say so
-//! (it is down, or restarted), its bytes are dropped and counted in [`Totals::maybe_stored`]. When every
+//! retried on its own gateway only, to learn whether it was stored, and as soon as that gateway cannot say
+//! so (a single retry that cannot connect is enough, as is a restart, 507 or exhausted retries), its
+//! bytes are dropped and counted in [`Totals::maybe_stored`]. When every
 //! gateway is down or full, the bytes stay in the local buffer and pushing pauses until the earliest
 //! gateway's backoff ends.
 
