@@ -151,6 +151,8 @@ pub fn fastest_provider() -> Provider {
 mod tests {
     use super::*;
     use crate::alg::{AeadId, GroupId, KemId, SignatureId};
+    #[allow(unused_imports)]
+    use crate::primitives::SignatureScheme;
 
     #[test]
     fn every_default_algorithm_is_served_and_reported() {

@@ -82,7 +82,7 @@ impl KeyState for State {}
 /// Whether AWS-LC can serve this input: pure signing with an empty context.
 fn aws_lc_message<'a>(input: &SignInput<'a>) -> Option<&'a [u8]> {
     match *input {
-        SignInput::Pure { message, context } if context.is_empty() => Some(message),
+        SignInput::Pure { message, context: [] } => Some(message),
         _ => None,
     }
 }
