@@ -13,7 +13,8 @@
 //! | verification, pure, empty context | AWS-LC |
 //! | a non-empty context, HashML-DSA, the internal interface, derandomized or deterministic signing, signing with an expanded key | libcrux (default backend) |
 //!
-//! For the libcrux path a libcrux key is derived from the seed on first use and cached in the signing key.
+//! The `*_LIBCRUX_SIGNING` variants send every signature to libcrux (faster here), keeping AWS-LC's key
+//! generation and verification. For the libcrux path a libcrux key is derived from the seed on first use and cached in the signing key.
 
 use crate::alg::SignatureId;
 use crate::backend::default::mldsa as fallback;
@@ -32,6 +33,8 @@ pub struct AwsLcMlDsa {
     verification: &'static lc::PqdsaVerificationAlgorithm,
     fallback: &'static dyn SignatureScheme,
     name: &'static str,
+    /// Whether hedged pure signing with an empty context goes to AWS-LC (else to libcrux).
+    aws_lc_signing: bool,
 }
 
 /// ML-DSA-44.
@@ -40,6 +43,7 @@ pub static ML_DSA_44: AwsLcMlDsa = AwsLcMlDsa {
     verification: &lc::ML_DSA_44,
     fallback: &fallback::ML_DSA_44,
     name: "ML-DSA-44",
+    aws_lc_signing: true,
 };
 /// ML-DSA-65.
 pub static ML_DSA_65: AwsLcMlDsa = AwsLcMlDsa {
@@ -47,6 +51,7 @@ pub static ML_DSA_65: AwsLcMlDsa = AwsLcMlDsa {
     verification: &lc::ML_DSA_65,
     fallback: &fallback::ML_DSA_65,
     name: "ML-DSA-65",
+    aws_lc_signing: true,
 };
 /// ML-DSA-87.
 pub static ML_DSA_87: AwsLcMlDsa = AwsLcMlDsa {
@@ -54,7 +59,16 @@ pub static ML_DSA_87: AwsLcMlDsa = AwsLcMlDsa {
     verification: &lc::ML_DSA_87,
     fallback: &fallback::ML_DSA_87,
     name: "ML-DSA-87",
+    aws_lc_signing: true,
 };
+
+/// ML-DSA-44 with AWS-LC key generation and verification but every signature by libcrux (which signs
+/// faster here; BENCHMARKS.md): the choice of `fastest_provider()`.
+pub static ML_DSA_44_LIBCRUX_SIGNING: AwsLcMlDsa = AwsLcMlDsa { aws_lc_signing: false, ..ML_DSA_44 };
+/// ML-DSA-65 with AWS-LC key generation and verification, libcrux signing.
+pub static ML_DSA_65_LIBCRUX_SIGNING: AwsLcMlDsa = AwsLcMlDsa { aws_lc_signing: false, ..ML_DSA_65 };
+/// ML-DSA-87 with AWS-LC key generation and verification, libcrux signing.
+pub static ML_DSA_87_LIBCRUX_SIGNING: AwsLcMlDsa = AwsLcMlDsa { aws_lc_signing: false, ..ML_DSA_87 };
 
 /// The AWS-LC key pair (cleansed by AWS-LC when freed), the seed, and the libcrux key once needed.
 struct State {
@@ -68,7 +82,7 @@ impl KeyState for State {}
 /// Whether AWS-LC can serve this input: pure signing with an empty context.
 fn aws_lc_message<'a>(input: &SignInput<'a>) -> Option<&'a [u8]> {
     match *input {
-        SignInput::Pure { message, context } if context.is_empty() => Some(message),
+        SignInput::Pure { message, context: [] } => Some(message),
         _ => None,
     }
 }
@@ -94,7 +108,11 @@ impl SignatureScheme for AwsLcMlDsa {
     }
 
     fn implementation(&self) -> &'static str {
-        "aws-lc-rs (contexts, HashML-DSA, derandomized signing: libcrux)"
+        if self.aws_lc_signing {
+            "aws-lc-rs (contexts, HashML-DSA, derandomized signing: libcrux)"
+        } else {
+            "aws-lc-rs keygen and verification, libcrux signing"
+        }
     }
 
     fn sizes(&self) -> SignatureSizes {
@@ -124,7 +142,7 @@ impl SignatureScheme for AwsLcMlDsa {
     /// (`rng` is then not used).
     fn sign(&self, key: &SigningKey, input: SignInput<'_>, rng: &mut dyn DynCryptoRng) -> Result<Signature> {
         let state = self.state(key)?;
-        match aws_lc_message(&input) {
+        match aws_lc_message(&input).filter(|_| self.aws_lc_signing) {
             Some(message) => {
                 let mut sig = vec![0u8; self.sizes().signature];
                 let len = state.pair.sign(message, &mut sig).map_err(|_| Error::Backend("AWS-LC ML-DSA signing"))?;
