@@ -150,7 +150,11 @@ pub fn fastest_provider() -> Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alg::{AeadId, GroupId, KemId, SignatureId};
+    #[cfg(feature = "aws-lc")]
+    use crate::alg::AeadId;
+    #[cfg(any(feature = "aws-lc", feature = "oqs"))]
+    use crate::alg::SignatureId;
+    use crate::alg::{GroupId, KemId};
     #[allow(unused_imports)]
     use crate::primitives::SignatureScheme;
 
