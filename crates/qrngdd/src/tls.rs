@@ -3,7 +3,6 @@
 
 use rustls::ServerConfig;
 use rustls::crypto::CryptoProvider;
-use rustls::crypto::aws_lc_rs::kx_group;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::Path;
@@ -31,15 +30,11 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
 /// `X25519MLKEM768` (ML-KEM-768 with X25519, as current browsers offer), then the classical X25519 and
 /// P-256. With `require_pq` (`QRNG_REQUIRE_PQ_TLS`), `X25519MLKEM768` only: a peer that offers no
 /// post-quantum group fails the handshake.
+///
+/// The same provider as the gateway client's (`qres::entropy::qrngdd_tls_crypto_provider`), so the
+/// gateway, the collector and `QrngDdSource` cannot drift apart.
 pub fn crypto_provider(require_pq: bool) -> Arc<CryptoProvider> {
-    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
-    provider.cipher_suites.retain(|s| s.version() == &rustls::version::TLS13);
-    provider.kx_groups = if require_pq {
-        vec![kx_group::X25519MLKEM768]
-    } else {
-        vec![kx_group::X25519MLKEM768, kx_group::X25519, kx_group::SECP256R1]
-    };
-    Arc::new(provider)
+    qres::entropy::qrngdd_tls_crypto_provider(require_pq)
 }
 
 /// The gateway's TLS configuration: TLS 1.3 only (a TLS 1.2 client fails the handshake),
