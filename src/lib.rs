@@ -78,6 +78,8 @@ pub mod backend;
 pub mod entropy;
 pub mod envelope;
 pub mod error;
+#[cfg(feature = "hazmat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub mod hazmat;
 pub mod hpke;
 pub mod kdf;

@@ -357,7 +357,7 @@ fn a_recipient_cannot_forge_a_signed_message() {
     let signer = p.signature(SignatureId::ML_DSA_65).unwrap().key_pair_from_seed(&[5; 32]).unwrap();
     let options = SealOptions { signer: Some(&signer), ..streamed(1024) };
     let msg = vec![b'A'; 3000];
-    let (sealed, trace) = envelope::seal_with_rng_trace(&to, &msg, &options, &mut OsRng).unwrap();
+    let (sealed, trace) = qres::hazmat::envelope::seal_with_rng_trace(&to, &msg, &options, &mut OsRng).unwrap();
     // Recipient `a` re-encrypts chunk 0 with a message of its choosing under the real payload key.
     let aead = p.aead(AeadId::AES_256_GCM).unwrap().new_key(trace.payload_key.as_bytes()).unwrap();
     let forged_chunk = aead.seal(&trace.chunks[0].nonce, &trace.header_digest, &vec![b'F'; 1024]).unwrap();

@@ -69,7 +69,7 @@ fn xwing_draft_vectors() {
             let sk = xwing.key_pair_from_seed(&hx(t, "seed")).unwrap();
             assert_eq!(hx(t, "sk"), hx(t, "seed"), "the secret key is the seed");
             let pk = xwing.parse_public_key(&hx(t, "pk")).unwrap();
-            let enc = xwing.encapsulate_derand(&pk, &hx(t, "eseed")).unwrap();
+            let enc = xwing.encapsulate_derand(&pk, &hx(t, "eseed"), qres::hazmat::token()).unwrap();
             let ss = sk.decapsulate(&hx(t, "ct")).unwrap();
             tally.check(
                 sk.public_key() == &pk

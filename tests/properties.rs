@@ -27,7 +27,7 @@ proptest! {
         for kem in kems() {
             let sizes = kem.sizes();
             let sk = kem.key_pair_from_seed(&seed[..sizes.seed]).unwrap();
-            let enc = kem.encapsulate_derand(sk.public_key(), &rnd[..sizes.encapsulation_randomness]).unwrap();
+            let enc = kem.encapsulate_derand(sk.public_key(), &rnd[..sizes.encapsulation_randomness], qres::hazmat::token()).unwrap();
             prop_assert_eq!(enc.ciphertext.len(), sizes.ciphertext);
             prop_assert_eq!(&sk.decapsulate(&enc.ciphertext).unwrap(), &enc.shared_secret, "{}", kem.id());
             // The public key survives a round trip through its encoding.
@@ -55,7 +55,7 @@ proptest! {
             let _ = kem.secret_key_from_expanded(&bytes);
             let _ = kem.key_pair_from_seed(&bytes);
             let _ = sk.decapsulate(&bytes);
-            let _ = kem.encapsulate_derand(sk.public_key(), &bytes);
+            let _ = kem.encapsulate_derand(sk.public_key(), &bytes, qres::hazmat::token());
         }
     }
 }
@@ -106,7 +106,7 @@ proptest! {
             let sk = scheme.key_pair_from_seed(&[3u8; 32]).unwrap();
             let _ = scheme.parse_verifying_key(&bytes);
             let _ = scheme.key_pair_from_seed(&bytes);
-            let _ = scheme.sign_with_expanded_key(&bytes, SignInput::Pure { message: b"m", context: b"" }, &[0; 32]);
+            let _ = scheme.sign_with_expanded_key(&bytes, SignInput::Pure { message: b"m", context: b"" }, &[0; 32], qres::hazmat::token());
             prop_assert!(sk.verifying_key().verify(b"m", b"", &bytes).is_err());
         }
     }
@@ -224,6 +224,12 @@ fn keys_are_bound_to_their_algorithm() {
     let msk = ml.key_pair_from_seed(&[1; 64]).unwrap();
     // Handing a key to another algorithm's object is a typed error, not a misinterpretation.
     assert!(matches!(ml.decapsulate(&xsk, &[0; 1088]), Err(Error::KeyMismatch(_))));
-    assert!(matches!(xw.encapsulate_derand(msk.public_key(), &[0; 64]), Err(Error::InvalidInput(_))));
-    assert!(matches!(ml.encapsulate_derand(xsk.public_key(), &[0; 32]), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        xw.encapsulate_derand(msk.public_key(), &[0; 64], qres::hazmat::token()),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        ml.encapsulate_derand(xsk.public_key(), &[0; 32], qres::hazmat::token()),
+        Err(Error::InvalidInput(_))
+    ));
 }

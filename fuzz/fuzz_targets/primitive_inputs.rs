@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
             for sk in &k.signers {
                 let _ = sk.scheme().parse_verifying_key(rest);
                 assert!(sk.verifying_key().verify(b"fuzz", b"", rest).is_err());
-                let _ = sk.scheme().sign_with_expanded_key(rest, SignInput::Pure { message: b"m", context: b"" }, &[0; 32]);
+                let _ = sk.scheme().sign_with_expanded_key(rest, SignInput::Pure { message: b"m", context: b"" }, &[0; 32], qres::hazmat::token());
             }
         }
         2 => {

@@ -7,7 +7,7 @@ use super::{EnvelopeInfo, KeyLookup, OpenOptions, Opened, QneSource, Recipient, 
 use crate::alg::AeadId;
 use crate::error::{Error, Result};
 use crate::hpke::Mode;
-use crate::primitives::{AeadKey, SignInput, SigningKey, VerifyingKey};
+use crate::primitives::{AeadKey, HazmatToken, SignInput, SigningKey, VerifyingKey};
 use crate::provider::Provider;
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
@@ -113,12 +113,13 @@ pub(crate) fn begin<'a>(
     for r in recipients {
         let key_id = r.public_key.key_id();
         let ikm_e = random_secret(rng, kem.sizes().encapsulation_randomness)?;
-        let encapsulated = kem.encapsulate_derand(&r.public_key, ikm_e.as_bytes())?;
+        let encapsulated = kem.encapsulate_derand(&r.public_key, ikm_e.as_bytes(), HazmatToken::new())?;
         let ks = hpke.key_schedule_with_context(
             Mode::Base,
             schedule::stanza_context(&hpke)?,
             encapsulated.shared_secret.as_bytes(),
             None,
+            HazmatToken::new(),
         )?;
         let mut st = trace.as_ref().map(|_| StanzaTrace {
             ikm_e: ikm_e.clone(),
@@ -128,8 +129,9 @@ pub(crate) fn begin<'a>(
             exporter_secret: ks.exporter_secret.clone(),
             ..Default::default()
         });
-        let wrapped_key =
-            hpke.sender_context(ks)?.seal(&schedule::stanza_aad(&key_id, r.key_version), file_key.as_bytes())?;
+        let wrapped_key = hpke
+            .sender_context(ks, HazmatToken::new())?
+            .seal(&schedule::stanza_aad(&key_id, r.key_version), file_key.as_bytes())?;
         if let (Some(st), Some(t)) = (st.as_mut(), trace.as_mut()) {
             st.enc = encapsulated.ciphertext.clone();
             st.wrapped_key = wrapped_key.clone();
@@ -270,6 +272,7 @@ impl Sealer<'_> {
             signer,
             SignInput::Pure { message: &message, context: SIGNATURE_CONTEXT },
             rnd.as_bytes(),
+            HazmatToken::new(),
         )?;
         if let Some(t) = self.trace.as_mut() {
             t.signature_input = message;
@@ -320,8 +323,13 @@ pub(crate) fn unlock<'a, K: KeyLookup + ?Sized>(
             continue;
         }
         let Ok(shared) = key.decapsulate(&stanza.enc) else { continue };
-        let ks =
-            hpke.key_schedule_with_context(Mode::Base, schedule::stanza_context(&hpke)?, shared.as_bytes(), None)?;
+        let ks = hpke.key_schedule_with_context(
+            Mode::Base,
+            schedule::stanza_context(&hpke)?,
+            shared.as_bytes(),
+            None,
+            HazmatToken::new(),
+        )?;
         let mut ctx = hpke.receiver_context(ks)?;
         if let Ok(fk) = ctx.open(&schedule::stanza_aad(&stanza.key_id, stanza.key_version), &stanza.wrapped_key) {
             file_key = Some(SecretBytes::new(fk));

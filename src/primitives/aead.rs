@@ -18,6 +18,7 @@
 
 use crate::alg::AeadId;
 use crate::error::{Error, Result};
+use crate::primitives::BackendToken;
 use core::fmt;
 use zeroize::Zeroize;
 
@@ -81,8 +82,9 @@ pub struct AeadKey {
 }
 
 impl AeadKey {
-    /// Pairs a backend's keyed cipher with its algorithm. For backend implementations.
-    pub fn from_parts(aead: &'static dyn Aead, cipher: Box<dyn AeadCipher>) -> Self {
+    /// Pairs a backend's keyed cipher with its algorithm. For backend implementations; needs a
+    /// [`BackendToken`].
+    pub fn from_parts(aead: &'static dyn Aead, cipher: Box<dyn AeadCipher>, _token: BackendToken) -> Self {
         Self { aead, cipher }
     }
 

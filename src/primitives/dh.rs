@@ -16,7 +16,7 @@
 use crate::alg::GroupId;
 use crate::error::{Result, check_len};
 use crate::key_id::{KeyFamily, KeyId};
-use crate::primitives::KeyState;
+use crate::primitives::{BackendToken, KeyState};
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::{SecretBytes, SharedSecret};
 use core::fmt;
@@ -66,7 +66,8 @@ pub struct DhPublicKey {
 impl DhPublicKey {
     /// Wraps an encoded public key of `group` (length-checked). For backend implementations; everyone
     /// else calls [`KeyAgreement::parse_public_key`].
-    pub fn new_unchecked(group: &'static dyn KeyAgreement, bytes: &[u8]) -> Result<Self> {
+    /// Needs a [`BackendToken`].
+    pub fn new_unchecked(group: &'static dyn KeyAgreement, bytes: &[u8], _token: BackendToken) -> Result<Self> {
         check_len("key agreement public key", group.public_key_len(), bytes.len())?;
         Ok(Self { group, bytes: bytes.into(), key_id: std::sync::OnceLock::new() })
     }
@@ -111,8 +112,13 @@ pub struct DhSecretKey {
 }
 
 impl DhSecretKey {
-    /// Assembles a secret key. For backend implementations.
-    pub fn from_parts(group: &'static dyn KeyAgreement, secret: SecretBytes, public: DhPublicKey) -> Self {
+    /// Assembles a secret key. For backend implementations; needs a [`BackendToken`].
+    pub fn from_parts(
+        group: &'static dyn KeyAgreement,
+        secret: SecretBytes,
+        public: DhPublicKey,
+        _token: BackendToken,
+    ) -> Self {
         Self { group, secret, public, state: None }
     }
 
@@ -124,6 +130,7 @@ impl DhSecretKey {
         secret: SecretBytes,
         public: DhPublicKey,
         state: Box<dyn KeyState>,
+        _token: BackendToken,
     ) -> Self {
         Self { group, secret, public, state: Some(state) }
     }
@@ -144,8 +151,9 @@ impl DhSecretKey {
         &self.public
     }
 
-    /// The encoded secret key.
-    pub fn secret_bytes(&self) -> &SecretBytes {
+    /// The encoded secret key. For backend implementations, which compute with it; needs a
+    /// [`BackendToken`].
+    pub fn secret_bytes(&self, _token: BackendToken) -> &SecretBytes {
         &self.secret
     }
 

@@ -20,14 +20,16 @@ pub mod kdf;
 pub mod kem;
 pub mod mac;
 pub mod sig;
+pub mod token;
 
 pub use aead::{Aead, AeadCipher, AeadKey};
 pub use dh::{DhPublicKey, DhSecretKey, KeyAgreement};
 pub use hash::{Hash, Hasher};
 pub use kdf::Kdf;
-pub use kem::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes};
+pub use kem::{AuthKem, Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes};
 pub use mac::{Mac, MacState};
 pub use sig::{PreHash, SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
+pub use token::{BackendToken, HazmatToken};
 
 use core::any::Any;
 

@@ -10,6 +10,7 @@
 
 use crate::alg::GroupId;
 use crate::error::{Error, Result, check_len};
+use crate::primitives::BackendToken;
 use crate::primitives::dh::{DhPublicKey, DhSecretKey, KeyAgreement};
 use crate::secret::{SecretBytes, SharedSecret};
 use zeroize::Zeroize;
@@ -64,12 +65,17 @@ impl KeyAgreement for X25519 {
         let mut secret = to_array(bytes, "X25519 secret key")?;
         let public = x25519_base(&secret);
         secret.zeroize();
-        Ok(DhSecretKey::from_parts(self, SecretBytes::from_slice(bytes), DhPublicKey::new_unchecked(self, &public)?))
+        Ok(DhSecretKey::from_parts(
+            self,
+            SecretBytes::from_slice(bytes),
+            DhPublicKey::new_unchecked(self, &public, BackendToken::new())?,
+            BackendToken::new(),
+        ))
     }
 
     fn parse_public_key(&'static self, bytes: &[u8]) -> Result<DhPublicKey> {
         // Every 32-byte string is a valid u-coordinate encoding (RFC 7748 §5).
-        DhPublicKey::new_unchecked(self, bytes)
+        DhPublicKey::new_unchecked(self, bytes, BackendToken::new())
     }
 
     fn agree(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
@@ -85,7 +91,7 @@ impl KeyAgreement for X25519 {
     }
 
     fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
-        let mut sk = to_array(secret.secret_bytes().as_bytes(), "X25519 secret key")?;
+        let mut sk = to_array(secret.secret_bytes(BackendToken::new()).as_bytes(), "X25519 secret key")?;
         let pk = to_array(public.as_bytes(), "X25519 public key")?;
         let shared = x25519(&sk, &pk);
         sk.zeroize();
