@@ -36,13 +36,13 @@
 //! let mut key = [0u8; 32];
 //! provider.kdf(KdfId::HKDF_SHA256)?.derive(b"", &[enc.shared_secret.as_bytes()], &[b"example"], &mut key)?;
 //! let aead = provider.aead(AeadId::AES_256_GCM)?.new_key(&key)?;
-//! let ct = aead.seal(&[0u8; 12], b"", b"hello")?;
+//! let ct = aead.encrypt(b"", b"hello", &mut OsRng)?; // a fresh random nonce, prepended
 //!
 //! // Recipient: decapsulate, derive the same key, open.
 //! let shared = sk.decapsulate(&enc.ciphertext)?;
 //! provider.kdf(KdfId::HKDF_SHA256)?.derive(b"", &[shared.as_bytes()], &[b"example"], &mut key)?;
 //! let aead = provider.aead(AeadId::AES_256_GCM)?.new_key(&key)?;
-//! assert_eq!(aead.open(&[0u8; 12], b"", &ct)?, b"hello");
+//! assert_eq!(aead.decrypt(b"", &ct)?, b"hello");
 //! # Ok::<(), qres::Error>(())
 //! ```
 //!

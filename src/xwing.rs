@@ -220,7 +220,7 @@ impl Kem for XWing {
         let pk_x = crate::primitives::DhPublicKey::new_unchecked(self.x25519, pk_x, BackendToken::new())?;
         let ephemeral = self.x25519.secret_key_from_bytes(&randomness[32..])?;
         let ct_x = ephemeral.public_key().as_bytes();
-        let ss_x = self.x25519.agree_raw(&ephemeral, &pk_x)?;
+        let ss_x = self.x25519.agree_raw(&ephemeral, &pk_x, token)?;
         refuse_zero_x25519(ss_x.as_bytes())?;
         let inner = self.mlkem.encapsulate_derand(&pk_m, &randomness[..32], token)?;
         let shared_secret = Self::combine(inner.shared_secret.as_bytes(), ss_x.as_bytes(), ct_x, pk_x.as_bytes());
@@ -235,7 +235,7 @@ impl Kem for XWing {
         let (ct_m, ct_x) = ciphertext.split_at(MLKEM768_CT);
         let ss_m = state.mlkem.decapsulate(ct_m)?;
         let ct_x_key = crate::primitives::DhPublicKey::new_unchecked(self.x25519, ct_x, BackendToken::new())?;
-        let ss_x = self.x25519.agree_raw(&state.x25519, &ct_x_key)?;
+        let ss_x = self.x25519.agree_raw(&state.x25519, &ct_x_key, HazmatToken::new())?;
         refuse_zero_x25519(ss_x.as_bytes())?;
         let pk_x = state.x25519.public_key().as_bytes();
         Ok(Self::combine(ss_m.as_bytes(), ss_x.as_bytes(), ct_x, pk_x))

@@ -360,7 +360,7 @@ fn a_recipient_cannot_forge_a_signed_message() {
     let (sealed, trace) = qres::hazmat::envelope::seal_with_rng_trace(&to, &msg, &options, &mut OsRng).unwrap();
     // Recipient `a` re-encrypts chunk 0 with a message of its choosing under the real payload key.
     let aead = p.aead(AeadId::AES_256_GCM).unwrap().new_key(trace.payload_key.as_bytes()).unwrap();
-    let forged_chunk = aead.seal(&trace.chunks[0].nonce, &trace.header_digest, &vec![b'F'; 1024]).unwrap();
+    let forged_chunk = aead.seal_with_nonce(&trace.chunks[0].nonce, &trace.header_digest, &vec![b'F'; 1024]).unwrap();
     let header_len = trace.header_without_mac.len() + 32;
     let mut forged = sealed.clone();
     forged[header_len..header_len + 1040].copy_from_slice(&forged_chunk);

@@ -279,7 +279,7 @@ fn unwrapping_refuses_an_unvetted_key_found_by_id() {
     let mut blob = vec![1u8];
     blob.extend_from_slice(&PLANTED_ID);
     blob.extend_from_slice(&nonce);
-    blob.extend_from_slice(&aead.seal(&nonce, context, &[0x42; 32]).unwrap());
+    blob.extend_from_slice(&aead.seal_with_nonce(&nonce, context, &[0x42; 32]).unwrap());
     let e = wrapper.unwrap_key(&blob, context).map(|k| k.as_bytes().to_vec()).unwrap_err();
     assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("extractable"), "{e}");
     // The wrapper's own key still works, and an id no key carries is the usual opaque failure.

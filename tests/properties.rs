@@ -126,36 +126,36 @@ proptest! {
             let aead = p.aead(id).unwrap();
             let k = aead.new_key(&key[..aead.key_len()]).unwrap();
             let n = &nonce[..aead.nonce_len()];
-            let ct = k.seal(n, &aad, &msg).unwrap();
+            let ct = k.seal_with_nonce(n, &aad, &msg).unwrap();
             prop_assert!(ct.len() >= msg.len() + aead.tag_len() && ct.len() <= msg.len() + aead.max_overhead());
-            prop_assert_eq!(k.open(n, &aad, &ct).unwrap(), msg.clone());
+            prop_assert_eq!(k.open_with_nonce(n, &aad, &ct).unwrap(), msg.clone());
             let wrong = aead.new_key(&other[..aead.key_len()]).unwrap();
-            prop_assert_eq!(wrong.open(n, &aad, &ct), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(wrong.open_with_nonce(n, &aad, &ct), Err(Error::AuthenticationFailed));
             let mut t = ct.clone();
             let i = pos % t.len();
             t[i] ^= 1 << bit;
-            prop_assert_eq!(k.open(n, &aad, &t), Err(Error::AuthenticationFailed), "{} byte {}", id, i);
-            prop_assert_eq!(k.open(n, &aad, &ct[..ct.len() - 1]), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(k.open_with_nonce(n, &aad, &t), Err(Error::AuthenticationFailed), "{} byte {}", id, i);
+            prop_assert_eq!(k.open_with_nonce(n, &aad, &ct[..ct.len() - 1]), Err(Error::AuthenticationFailed));
             let mut a2 = aad.clone();
             a2.push(0);
-            prop_assert_eq!(k.open(n, &a2, &ct), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(k.open_with_nonce(n, &a2, &ct), Err(Error::AuthenticationFailed));
             let mut n2 = n.to_vec();
             n2[0] ^= 1;
-            prop_assert_eq!(k.open(&n2, &aad, &ct), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(k.open_with_nonce(&n2, &aad, &ct), Err(Error::AuthenticationFailed));
             // In-place variants agree with the allocating ones.
             let mut buf = msg.clone();
-            k.seal_in_place(n, &aad, &mut buf).unwrap();
+            k.seal_in_place_with_nonce(n, &aad, &mut buf).unwrap();
             prop_assert_eq!(&buf, &ct);
-            k.open_in_place(n, &aad, &mut buf).unwrap();
+            k.open_in_place_with_nonce(n, &aad, &mut buf).unwrap();
             prop_assert_eq!(&buf, &msg);
             if aead.is_length_preserving() {
                 let mut buf = msg.clone();
                 let mut tag = vec![0u8; aead.tag_len()];
-                k.seal_in_place_detached(n, &aad, &mut buf, &mut tag).unwrap();
+                k.seal_in_place_detached_with_nonce(n, &aad, &mut buf, &mut tag).unwrap();
                 prop_assert_eq!(&ct[..msg.len()], &buf[..]);
                 prop_assert_eq!(&ct[msg.len()..], &tag[..]);
                 tag[0] ^= 1;
-                prop_assert_eq!(k.open_in_place_detached(n, &aad, &mut buf, &tag), Err(Error::AuthenticationFailed));
+                prop_assert_eq!(k.open_in_place_detached_with_nonce(n, &aad, &mut buf, &tag), Err(Error::AuthenticationFailed));
                 prop_assert!(buf.iter().all(|&b| b == 0), "failed open must not leave plaintext");
             }
         }
@@ -168,8 +168,8 @@ proptest! {
             let aead = p.aead(id).unwrap();
             let _ = aead.new_key(&bytes);
             let k = aead.new_key(&vec![1u8; aead.key_len()]).unwrap();
-            prop_assert!(k.open(&vec![0u8; aead.nonce_len()], b"", &bytes).is_err());
-            prop_assert!(k.open(&bytes, b"", &bytes).is_err());
+            prop_assert!(k.open_with_nonce(&vec![0u8; aead.nonce_len()], b"", &bytes).is_err());
+            prop_assert!(k.open_with_nonce(&bytes, b"", &bytes).is_err());
         }
     }
 

@@ -217,7 +217,7 @@ impl Sealer<'_> {
     pub(crate) fn seal_chunk(&mut self, buf: &mut Vec<u8>, last: bool) -> Result<()> {
         self.check_open()?;
         let nonce = self.nonce(last);
-        self.payload.seal_in_place(&nonce, &self.digest, buf)?;
+        self.payload.seal_in_place_with_nonce(&nonce, &self.digest, buf)?;
         self.after_chunk(buf, nonce, last);
         Ok(())
     }
@@ -234,7 +234,7 @@ impl Sealer<'_> {
         self.check_open()?;
         let nonce = self.nonce(last);
         let mut tag = vec![0u8; self.payload.aead().tag_len()];
-        self.payload.seal_in_place_detached(&nonce, &self.digest, &mut out[start..], &mut tag)?;
+        self.payload.seal_in_place_detached_with_nonce(&nonce, &self.digest, &mut out[start..], &mut tag)?;
         out.extend_from_slice(&tag);
         self.after_chunk(&out[start..], nonce, last);
         Ok(())
@@ -392,7 +392,7 @@ impl Opener<'_> {
             Some(iv) => iv.to_vec(),
             None => schedule::chunk_nonce(self.index, last).to_vec(),
         };
-        self.payload.open_in_place(&nonce, &self.digest, buf)?;
+        self.payload.open_in_place_with_nonce(&nonce, &self.digest, buf)?;
         self.index += 1;
         self.finished = last;
         Ok(())
@@ -415,7 +415,7 @@ impl Opener<'_> {
         }
         let nonce = schedule::chunk_nonce(self.index, last);
         let (ciphertext, tag) = buf.split_at_mut(buf.len() - tag_len);
-        self.payload.open_in_place_detached(&nonce, &self.digest, ciphertext, tag)?;
+        self.payload.open_in_place_detached_with_nonce(&nonce, &self.digest, ciphertext, tag)?;
         self.index += 1;
         self.finished = last;
         Ok(ciphertext.len())

@@ -490,7 +490,7 @@ impl SenderContext {
     /// Encrypts the next message.
     pub fn seal(&mut self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
         let nonce = self.0.nonce()?;
-        let ct = self.0.aead()?.seal(&nonce, aad, plaintext)?;
+        let ct = self.0.aead()?.seal_with_nonce(&nonce, aad, plaintext)?;
         self.0.seq += 1;
         Ok(ct)
     }
@@ -513,7 +513,7 @@ impl ReceiverContext {
     /// Decrypts the next message; the sequence number advances only on success.
     pub fn open(&mut self, aad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
         let nonce = self.0.nonce()?;
-        let pt = self.0.aead()?.open(&nonce, aad, ciphertext)?;
+        let pt = self.0.aead()?.open_with_nonce(&nonce, aad, ciphertext)?;
         self.0.seq += 1;
         Ok(pt)
     }

@@ -16,7 +16,7 @@
 use crate::alg::GroupId;
 use crate::error::{Result, check_len};
 use crate::key_id::{KeyFamily, KeyId};
-use crate::primitives::{BackendToken, KeyState};
+use crate::primitives::{BackendToken, HazmatToken, KeyState};
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::{SecretBytes, SharedSecret};
 use core::fmt;
@@ -51,8 +51,8 @@ pub trait KeyAgreement: Send + Sync + 'static {
     fn agree(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret>;
 
     /// The shared secret without the all-zero check. Hazardous: only for constructions whose security
-    /// argument does not need the check (X-Wing).
-    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret>;
+    /// argument does not need the check (X-Wing), hence the [`HazmatToken`].
+    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey, token: HazmatToken) -> Result<SharedSecret>;
 }
 
 /// A Diffie-Hellman public key.

@@ -9,9 +9,9 @@
 
 use crate::alg::GroupId;
 use crate::error::{Error, Result, check_len};
-use crate::primitives::BackendToken;
 use crate::primitives::KeyState;
 use crate::primitives::dh::{DhPublicKey, DhSecretKey, KeyAgreement};
+use crate::primitives::{BackendToken, HazmatToken};
 use crate::secret::{SecretBytes, SharedSecret};
 use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey};
 use subtle::ConstantTimeEq;
@@ -100,7 +100,7 @@ impl KeyAgreement for X25519 {
         self.shared(secret, public)?.ok_or_else(low_order_refusal)
     }
 
-    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
+    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey, _token: HazmatToken) -> Result<SharedSecret> {
         Ok(self.shared(secret, public)?.unwrap_or_else(|| SecretBytes::zeroed(LEN)))
     }
 }

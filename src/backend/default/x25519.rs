@@ -10,8 +10,8 @@
 
 use crate::alg::GroupId;
 use crate::error::{Error, Result, check_len};
-use crate::primitives::BackendToken;
 use crate::primitives::dh::{DhPublicKey, DhSecretKey, KeyAgreement};
+use crate::primitives::{BackendToken, HazmatToken};
 use crate::secret::{SecretBytes, SharedSecret};
 use zeroize::Zeroize;
 
@@ -79,7 +79,7 @@ impl KeyAgreement for X25519 {
     }
 
     fn agree(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
-        let shared = self.agree_raw(secret, public)?;
+        let shared = self.agree_raw(secret, public, HazmatToken::new())?;
         let zero = shared.as_bytes().iter().fold(0u8, |acc, b| acc | b);
         if zero == 0 {
             return Err(Error::InvalidKey {
@@ -90,7 +90,7 @@ impl KeyAgreement for X25519 {
         Ok(shared)
     }
 
-    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
+    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey, _token: HazmatToken) -> Result<SharedSecret> {
         let mut sk = to_array(secret.secret_bytes(BackendToken::new()).as_bytes(), "X25519 secret key")?;
         let pk = to_array(public.as_bytes(), "X25519 public key")?;
         let shared = x25519(&sk, &pk);
@@ -129,7 +129,7 @@ mod tests {
         let sk = X25519_DH.secret_key_from_bytes(&[1u8; 32]).unwrap();
         let low_order = X25519_DH.parse_public_key(&[0u8; 32]).unwrap();
         assert!(matches!(sk.agree(&low_order), Err(Error::InvalidKey { .. })));
-        assert_eq!(X25519_DH.agree_raw(&sk, &low_order).unwrap().as_bytes(), &[0u8; 32]);
+        assert_eq!(X25519_DH.agree_raw(&sk, &low_order, HazmatToken::new()).unwrap().as_bytes(), &[0u8; 32]);
     }
 
     #[test]
