@@ -128,6 +128,7 @@ impl KeyLookup for Vec<(u32, KemSecretKey)> {
 
 /// Where the QNE block comes from.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum QneSource {
     /// The operating system's RNG (until a quantum source is configured).
     #[default]

@@ -41,6 +41,7 @@ pub const MIN_PSK_LEN: usize = 32;
 
 /// HPKE mode (RFC 9180 §5).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mode {
     /// `mode_base` (0x00).
     Base = 0,

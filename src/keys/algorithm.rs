@@ -11,6 +11,7 @@ use core::fmt;
 
 /// The algorithm of a stored key: a KEM (decryption keys) or a signature scheme (signing keys).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeyAlgorithm {
     /// A key encapsulation mechanism.
     Kem(KemId),
@@ -88,6 +89,7 @@ impl fmt::Display for KeyAlgorithm {
 
 /// A secret key of either kind.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum SecretKey {
     /// A KEM secret (decapsulation) key.
     Kem(KemSecretKey),
@@ -160,6 +162,7 @@ impl From<SigningKey> for SecretKey {
 
 /// A public key of either kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PublicKey {
     /// A KEM public (encapsulation) key.
     Kem(KemPublicKey),
