@@ -6,6 +6,9 @@
 //! verify, a ciphertext too short to hold a tag — is the single opaque [`Error::AuthenticationFailed`], so
 //! that callers cannot build an oracle from the error value.
 
+mod packet;
+pub use packet::PacketError;
+
 use core::fmt;
 
 /// The family an algorithm id belongs to; ids are only unique within one family.
@@ -338,10 +341,9 @@ pub enum Error {
     #[error("backend failure: {0}")]
     Backend(&'static str),
 
-    /// A QRNG-DD entropy packet was refused (see [`crate::qrngdd::PacketError`] for the reasons).
-    #[cfg(feature = "qrng-dd-packet")]
+    /// A QRNG-DD entropy packet was refused (see [`PacketError`] for the reasons).
     #[error("QRNG-DD packet refused: {0}")]
-    QrngDdPacket(crate::qrngdd::PacketError),
+    QrngDdPacket(PacketError),
 }
 
 /// `Result` with [`Error`].

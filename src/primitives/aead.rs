@@ -195,3 +195,33 @@ pub(crate) fn discard(buffer: &mut Vec<u8>) {
     buffer.zeroize();
     buffer.clear();
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{AeadId, Error, OsRng, default_provider};
+
+    #[test]
+    fn encrypt_draws_a_fresh_nonce_and_decrypt_refuses_every_change() {
+        for id in [AeadId::AES_128_GCM, AeadId::AES_256_GCM, AeadId::CHACHA20_POLY1305] {
+            let aead = default_provider().aead(id).unwrap();
+            let key = aead.new_key(&vec![9u8; aead.key_len()]).unwrap();
+            let a = key.encrypt(b"aad", b"message", &mut OsRng).unwrap();
+            let b = key.encrypt(b"aad", b"message", &mut OsRng).unwrap();
+            assert_ne!(a[..aead.nonce_len()], b[..aead.nonce_len()], "{id}: two encryptions, one nonce");
+            assert_eq!(a.len(), aead.nonce_len() + 7 + aead.max_overhead());
+            assert_eq!(key.decrypt(b"aad", &a).unwrap(), b"message");
+            // The nonce is what was used: opening the body under it with the raw form agrees.
+            let (nonce, body) = a.split_at(aead.nonce_len());
+            assert_eq!(key.open_with_nonce(nonce, b"aad", body).unwrap(), b"message");
+            for i in 0..a.len() {
+                let mut c = a.clone();
+                c[i] ^= 1;
+                assert_eq!(key.decrypt(b"aad", &c), Err(Error::AuthenticationFailed), "{id}: byte {i} flipped");
+            }
+            for len in 0..a.len() {
+                assert_eq!(key.decrypt(b"aad", &a[..len]), Err(Error::AuthenticationFailed), "{id}: {len} bytes");
+            }
+            assert_eq!(key.decrypt(b"other", &a), Err(Error::AuthenticationFailed));
+        }
+    }
+}
