@@ -1,4 +1,4 @@
-//! Envelopes side by side with rust-hpke (DESIGN 5; figures in BENCHMARKS.md).
+//! Envelopes side by side with rust-hpke (figures in BENCHMARKS.md).
 //!
 //! `cargo bench --features aws-lc --bench envelope`: seal+open of 1 KiB and 1 MiB, single-shot, X-Wing +
 //! HKDF-SHA256 + AES-256-GCM, for (a) a qres envelope, (b) qres's HPKE single-shot — each through the

@@ -1,4 +1,4 @@
-//! Primitives side by side with the candidate crates, in one run (DESIGN 5; figures in BENCHMARKS.md).
+//! Primitives side by side with the candidate crates, in one run (figures in BENCHMARKS.md).
 //!
 //! `cargo bench --features aws-lc --bench primitives` — each group measures qres (through the default, the
 //! aws-lc and the fastest provider: rows `qres-default`, `qres-aws-lc`, `qres-fastest`) and its peers on

@@ -1,4 +1,4 @@
-//! Random-number generation side by side (DESIGN 5; figures in BENCHMARKS.md):
+//! Random-number generation side by side (figures in BENCHMARKS.md):
 //! qres's CtrDrbg against the raw AES-256 keystream of the same AES implementation (the ceiling: both as
 //! CtrDrbg computes it and through RustCrypto's `ctr` crate),
 //! `rand_chacha::ChaCha20Rng`, the `drbg` crate's CTR_DRBG and `getrandom`, for 32 B, 1 KiB and 64 KiB

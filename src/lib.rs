@@ -3,11 +3,16 @@
 //! Post-quantum and hybrid primitives behind small, object-safe traits, resolved by stable algorithm ids
 //! through a [`Provider`] (crypto agility in the manner of rustls' `CryptoProvider`).
 //!
-//! * **KEMs**: ML-KEM-512/768/1024 (FIPS 203), X-Wing (ML-KEM-768 + X25519 hybrid).
-//! * **Signatures**: ML-DSA-44/65/87 (FIPS 204), pure and HashML-DSA, with context strings, hedged or
-//!   deterministic.
-//! * **AEAD**: AES-256-GCM; AES-256-CBC-HMAC-SHA256 (legacy, never a default).
-//! * **KDF / hash / MAC**: HKDF-SHA256, SHA-256, SHA3-256, HMAC-SHA256, HMAC-SHA3-256.
+//! What the default provider serves (a test keeps this list equal to [`default_provider`]`().algorithms()`):
+//!
+//! * **KEMs**: ML-KEM-512, ML-KEM-768, ML-KEM-1024 (FIPS 203), X-Wing (ML-KEM-768 + X25519 hybrid),
+//!   DHKEM(X25519, HKDF-SHA256) (RFC 9180, for HPKE).
+//! * **Signatures**: ML-DSA-44, ML-DSA-65, ML-DSA-87 (FIPS 204), pure and HashML-DSA, with context
+//!   strings, hedged or deterministic.
+//! * **AEAD**: AES-256-GCM, AES-128-GCM, ChaCha20-Poly1305; AES-256-CBC-HMAC-SHA256 (legacy, never a
+//!   default).
+//! * **KDF / hash / MAC**: HKDF-SHA256, HKDF-SHA384, HKDF-SHA512; SHA-256, SHA3-256; HMAC-SHA256,
+//!   HMAC-SHA3-256.
 //! * **Key agreement**: X25519.
 //!
 //! Built on them:
@@ -56,6 +61,11 @@
 //! | `qrng-dd` | `entropy::QrngDdSource`: entropy from a QRNG-DD gateway over HTTPS (ureq, rustls); implies `qrng-dd-packet` |
 //! | `qrng-dd-packet` | `qrngdd`: the QRNG-DD packet codec and verifier (MessagePack, CRC-32, HMAC-SHA256) |
 //! | `quantis` | `entropy::QuantisDevice`: a Quantis QRNG card's `/dev/qrandomN` |
+//! | `vault` | `keys::store::vault`: key stores on OpenBao / HashiCorp Vault (transit wraps, KV v2 stores; ureq, rustls) |
+//! | `pkcs11` | `keys::pkcs11::Pkcs11Wrapper` (a non-extractable AES key in a token wraps keysets) and `entropy::Pkcs11Source` (`C_GenerateRandom`), through cryptoki |
+//! | `age` | `age`: age v1 files, including the post-quantum `mlkem768x25519` recipients |
+//! | `hazmat` | `hazmat`: the tokens for derandomized and expanded-key operations, FIPS 204's internal interface, HPKE's raw key schedule; the envelope trace; raw AES-CBC. For known-answer tests; implies `backend-api` |
+//! | `backend-api` | `backend::backend_token()`: the constructors that backend crates (such as `qres-oqs`) use to assemble keys |
 //!
 //! ## Security
 //!

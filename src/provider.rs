@@ -217,3 +217,23 @@ mod tests {
         assert_eq!(mixed.kem(KemId::X_WING).unwrap().implementation(), p.kem(KemId::X_WING).unwrap().implementation());
     }
 }
+
+#[cfg(test)]
+mod documented_algorithms {
+    /// The algorithm lists of the crate docs, the README and `primitives` name every algorithm the default
+    /// provider serves, so that they cannot drift from it again.
+    #[test]
+    fn every_default_algorithm_is_named_in_the_docs() {
+        let docs = [
+            ("src/lib.rs", include_str!("lib.rs")),
+            ("README.md", include_str!("../README.md")),
+            ("src/primitives/mod.rs", include_str!("primitives/mod.rs")),
+        ];
+        let names: Vec<String> = super::default_provider().algorithms().into_iter().map(|a| a.name).collect();
+        assert!(names.len() >= 20, "{names:?}");
+        for (file, text) in docs {
+            let missing: Vec<&String> = names.iter().filter(|n| !text.contains(n.as_str())).collect();
+            assert!(missing.is_empty(), "{file} does not name {missing:?}");
+        }
+    }
+}

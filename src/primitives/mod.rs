@@ -2,11 +2,11 @@
 //!
 //! | trait | capability | default implementations |
 //! |---|---|---|
-//! | [`Kem`] | key encapsulation | ML-KEM-512/768/1024, X-Wing |
-//! | [`SignatureScheme`] | signatures (pure, pre-hash, with context) | ML-DSA-44/65/87 |
+//! | [`Kem`] | key encapsulation | ML-KEM-512, ML-KEM-768, ML-KEM-1024, X-Wing, DHKEM(X25519, HKDF-SHA256) |
+//! | [`SignatureScheme`] | signatures (pure, pre-hash, with context) | ML-DSA-44, ML-DSA-65, ML-DSA-87 |
 //! | [`KeyAgreement`] | Diffie-Hellman | X25519 |
-//! | [`Aead`] | authenticated encryption | AES-256-GCM, AES-256-CBC-HMAC-SHA256 (legacy) |
-//! | [`Kdf`] | HKDF extract / expand | HKDF-SHA256 |
+//! | [`Aead`] | authenticated encryption | AES-256-GCM, AES-128-GCM, ChaCha20-Poly1305, AES-256-CBC-HMAC-SHA256 (legacy) |
+//! | [`Kdf`] | HKDF extract / expand | HKDF-SHA256, HKDF-SHA384, HKDF-SHA512 |
 //! | [`Hash`] | hashing | SHA-256, SHA3-256 |
 //! | [`Mac`] | message authentication | HMAC-SHA256, HMAC-SHA3-256 |
 //!

@@ -1,6 +1,6 @@
 //! AES-256-CBC + HMAC-SHA256, encrypt-then-MAC: the legacy scheme of the original proof of concept.
 //!
-//! Kept so that data sealed by the original system stays readable; never a default (DESIGN 3.1).
+//! Kept so that data sealed by the original system stays readable; never a default.
 //!
 //! * Key: 64 bytes, `enc_key (32) || mac_key (32)`: separate keys for encryption and authentication.
 //! * Nonce: the 16-byte CBC IV, which must be unpredictable (random) for every message.

@@ -95,7 +95,7 @@ pub trait KeyStore {
     fn get_revision(&self, name: &str, revision: u64) -> Result<Keyset>;
 
     /// The revisions stored under `name`, oldest first (empty if none).
-    fn list_versions(&self, name: &str) -> Result<Vec<u64>>;
+    fn list_revisions(&self, name: &str) -> Result<Vec<u64>>;
 
     /// The names stored, sorted.
     fn list(&self) -> Result<Vec<String>>;

@@ -904,7 +904,7 @@ impl KeyStore for VaultKeyStore {
         self.read(name, Some(revision)).map(|s| s.keyset)
     }
 
-    fn list_versions(&self, name: &str) -> Result<Vec<u64>> {
+    fn list_revisions(&self, name: &str) -> Result<Vec<u64>> {
         Ok(self
             .versions(name)?
             .into_iter()
