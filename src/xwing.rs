@@ -211,7 +211,7 @@ impl Kem for XWing {
         token: HazmatToken,
     ) -> Result<Encapsulation> {
         if public_key.algorithm() != KemId::X_WING {
-            return Err(Error::InvalidInput("public key belongs to a different KEM algorithm"));
+            return Err(Error::wrong_algorithm("KEM public key", KemId::X_WING, public_key.algorithm()));
         }
         check_len("X-Wing encapsulation randomness (eseed)", ESEED_LEN, randomness.len())?;
         let (pk_m, pk_x) = public_key.as_bytes().split_at(MLKEM768_PK);

@@ -140,7 +140,7 @@ fn wrapping_key_is_generated_in_the_token_and_never_extractable() {
     assert!(info.sensitive && !info.extractable && info.never_extractable, "{info:?}");
     assert_eq!(info.value_len, 32);
     // The label is unique: generating again is refused; find and find_or_generate return the same key.
-    assert!(matches!(Pkcs11Wrapper::generate(token.clone(), "qres-kek"), Err(Error::InvalidInput(_))));
+    assert!(matches!(Pkcs11Wrapper::generate(token.clone(), "qres-kek"), Err(Error::AlreadyExists { .. })));
     let again = Pkcs11Wrapper::find_or_generate(token.clone(), "qres-kek").unwrap();
     let sealed = wrap::seal(&wrapper, b"data", b"ctx", &mut OsRng).unwrap();
     assert_eq!(wrap::open(&again, &sealed, b"ctx").unwrap().as_bytes(), b"data");
@@ -262,7 +262,7 @@ fn an_extractable_key_under_the_label_is_refused() {
     assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("extractable"), "{e}");
     // find_or_generate does not paper over it by making a second key under the same label.
     assert!(Pkcs11Wrapper::find_or_generate(token.clone(), "imported-kek").is_err());
-    assert!(matches!(Pkcs11Wrapper::generate(token, "imported-kek"), Err(Error::InvalidInput(_))));
+    assert!(matches!(Pkcs11Wrapper::generate(token, "imported-kek"), Err(Error::AlreadyExists { .. })));
 }
 
 #[test]

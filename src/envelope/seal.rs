@@ -70,8 +70,9 @@ fn check_options(options: &SealOptions<'_>, recipients: &[Recipient]) -> Result<
     if let Some(signer) = options.signer {
         header::check_signer(signer.algorithm()).map_err(header::Violation::writer_error)?;
     }
-    if recipients.iter().any(|r| r.public_key.algorithm() != kem) {
-        return Err(Error::InvalidInput("all recipients of an envelope must use the same KEM"));
+    if let Some(other) = recipients.iter().find(|r| r.public_key.algorithm() != kem) {
+        // All recipients of an envelope share its one KEM (the first recipient's).
+        return Err(Error::wrong_algorithm("envelope recipient key", kem, other.public_key.algorithm()));
     }
     let mut ids: Vec<_> = recipients.iter().map(|r| r.public_key.key_id()).collect();
     ids.sort_unstable();
@@ -242,7 +243,7 @@ impl Sealer<'_> {
 
     fn check_open(&self) -> Result<()> {
         if self.finished || self.index > schedule::MAX_CHUNK_INDEX {
-            return Err(Error::InvalidInput("envelope payload already finished or too long"));
+            return Err(Error::InvalidState("envelope payload already finished or too long"));
         }
         Ok(())
     }
@@ -263,9 +264,9 @@ impl Sealer<'_> {
     pub(crate) fn trailer(&mut self) -> Result<Vec<u8>> {
         let Some(signer) = self.signer else { return Ok(Vec::new()) };
         if !self.finished {
-            return Err(Error::InvalidInput("the payload has not been finished"));
+            return Err(Error::InvalidState("the payload has not been finished"));
         }
-        let rnd = self.signing_rnd.take().ok_or(Error::InvalidInput("the envelope was already signed"))?;
+        let rnd = self.signing_rnd.take().ok_or(Error::InvalidState("the envelope was already signed"))?;
         let mut message = self.digest.to_vec();
         message.extend_from_slice(&self.payload_hash.clone().finalize());
         let sig = signer.scheme().sign_derand(

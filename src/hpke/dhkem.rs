@@ -77,7 +77,7 @@ impl DhKem {
 
     fn check_public(&self, key: &KemPublicKey) -> Result<()> {
         if key.algorithm() != KemId::DHKEM_X25519_HKDF_SHA256 {
-            return Err(Error::InvalidInput("public key belongs to a different KEM algorithm"));
+            return Err(Error::wrong_algorithm("KEM public key", KemId::DHKEM_X25519_HKDF_SHA256, key.algorithm()));
         }
         Ok(())
     }

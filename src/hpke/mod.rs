@@ -327,7 +327,7 @@ impl Suite {
 
     fn check_kem(&self, public_key: &KemPublicKey) -> Result<()> {
         if public_key.algorithm() != self.kem.id() {
-            return Err(Error::InvalidInput("the key's KEM is not the suite's KEM"));
+            return Err(Error::wrong_algorithm("HPKE recipient public key", self.kem.id(), public_key.algorithm()));
         }
         Ok(())
     }
@@ -386,7 +386,7 @@ impl Suite {
         params: &ReceiverParams<'_>,
     ) -> Result<SharedSecret> {
         if recipient.algorithm() != self.kem.id() {
-            return Err(Error::InvalidInput("the key's KEM is not the suite's KEM"));
+            return Err(Error::wrong_algorithm("HPKE recipient key", self.kem.id(), recipient.algorithm()));
         }
         match (self.dhkem(), params.sender_public) {
             (Some(dh), Some(pk_s)) => dh.auth_decapsulate(recipient, enc, pk_s),
@@ -451,7 +451,7 @@ impl Context {
             return Err(Error::Unsupported("HPKE with an AEAD nonce shorter than 8 bytes"));
         }
         if self.seq == u64::MAX {
-            return Err(Error::InvalidInput("HPKE message limit reached for this context"));
+            return Err(Error::MessageLimitReached);
         }
         let mut nonce = self.base_nonce.as_bytes().to_vec();
         let seq = self.seq.to_be_bytes();

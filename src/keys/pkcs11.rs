@@ -147,7 +147,8 @@ impl Pkcs11Wrapper {
     pub fn generate(token: Arc<Pkcs11Token>, key_label: &str) -> Result<Self> {
         match Self::find(token.clone(), key_label) {
             Err(Error::NotFound { .. }) => {}
-            _ => return Err(Error::InvalidInput("a PKCS#11 key with this label exists already")),
+            Ok(_) => return Err(Error::AlreadyExists { what: "PKCS#11 key", name: key_label.to_owned() }),
+            Err(e) => return Err(e),
         }
         let mut key_id = [0u8; KEY_ID_LEN];
         getrandom::fill(&mut key_id).map_err(|_| Error::RandomnessUnavailable)?;

@@ -73,7 +73,7 @@ pub fn encrypt(
 ) -> Result<Vec<u8>> {
     policy.check_new(&policy.kdf_for_new)?;
     if password.is_empty() {
-        return Err(Error::InvalidInput("an empty password protects nothing"));
+        return Err(Error::PasswordPolicy("an empty password protects nothing"));
     }
     let seed = seed_of(key)?;
     // `check_new` keeps the salt length within what `parse` accepts (16..=64).

@@ -210,7 +210,7 @@ impl PasswordWrapper {
     pub fn new(password: &[u8], policy: PasswordPolicy) -> Result<Self> {
         policy.check_new(&policy.kdf_for_new)?;
         if password.is_empty() {
-            return Err(Error::InvalidInput("an empty password protects nothing"));
+            return Err(Error::PasswordPolicy("an empty password protects nothing"));
         }
         Ok(Self {
             password: SecretBytes::from_slice(password),

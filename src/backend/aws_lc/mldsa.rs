@@ -169,7 +169,7 @@ impl SignatureScheme for AwsLcMlDsa {
     fn verify(&self, key: &VerifyingKey, input: SignInput<'_>, signature: &[u8]) -> Result<()> {
         input.validate()?;
         if key.algorithm() != self.id() {
-            return Err(Error::InvalidInput("verifying key belongs to a different signature algorithm"));
+            return Err(Error::wrong_algorithm("verifying key", self.id(), key.algorithm()));
         }
         match aws_lc_message(&input) {
             Some(message) => UnparsedPublicKey::new(self.verification, key.as_bytes())

@@ -62,7 +62,7 @@ impl AwsLcMlKem {
         if public_key.algorithm() == self.id() {
             Ok(())
         } else {
-            Err(Error::InvalidInput("public key belongs to a different KEM algorithm"))
+            Err(Error::wrong_algorithm("KEM public key", self.id(), public_key.algorithm()))
         }
     }
 }

@@ -151,7 +151,7 @@ macro_rules! ml_dsa {
             fn verify(&self, key: &VerifyingKey, input: SignInput<'_>, signature: &[u8]) -> Result<()> {
                 input.validate()?;
                 if key.algorithm() != $id {
-                    return Err(Error::InvalidInput("verifying key belongs to a different signature algorithm"));
+                    return Err(Error::wrong_algorithm("verifying key", $id, key.algorithm()));
                 }
                 let sig: [u8; $sig] = signature.try_into().map_err(|_| Error::AuthenticationFailed)?;
                 let sig = libcrux_ml_dsa::$module::$signature::new(sig);

@@ -26,7 +26,7 @@ pub(crate) fn check_algorithm(expected: KemId, public_key: &KemPublicKey) -> Res
     if public_key.algorithm() == expected {
         Ok(())
     } else {
-        Err(Error::InvalidInput("public key belongs to a different KEM algorithm"))
+        Err(Error::wrong_algorithm("KEM public key", expected, public_key.algorithm()))
     }
 }
 
