@@ -111,8 +111,8 @@ pub use backend::fastest::fastest_provider;
 pub use error::{AlgorithmKind, Error, Result};
 pub use key_id::KeyId;
 pub use primitives::{
-    Aead, AeadKey, DhPublicKey, DhSecretKey, Encapsulation, Hash, Kdf, Kem, KemPublicKey, KemSecretKey, KeyAgreement,
-    Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
+    Aead, AeadKey, DhPublicKey, DhSecretKey, Encapsulation, HashFunction, Kdf, Kem, KemPublicKey, KemSecretKey,
+    KeyAgreement, Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
 };
 pub use provider::{AlgorithmInfo, Provider, default_provider};
 pub use random::{DynCryptoRng, OsRng};

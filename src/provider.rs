@@ -18,7 +18,7 @@
 
 use crate::alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
 use crate::error::{AlgorithmKind, Error, Result};
-use crate::primitives::{Aead, Hash, Kdf, Kem, KeyAgreement, Mac, SignatureScheme};
+use crate::primitives::{Aead, HashFunction, Kdf, Kem, KeyAgreement, Mac, SignatureScheme};
 use core::fmt;
 
 /// Implementations of every algorithm family, in preference order.
@@ -33,7 +33,7 @@ pub struct Provider {
     /// Key derivation functions.
     pub kdfs: Vec<&'static dyn Kdf>,
     /// Hash functions.
-    pub hashes: Vec<&'static dyn Hash>,
+    pub hashes: Vec<&'static dyn HashFunction>,
     /// MACs.
     pub macs: Vec<&'static dyn Mac>,
     /// Diffie-Hellman groups.
@@ -98,7 +98,7 @@ impl Provider {
     }
 
     /// The preferred hash function with this id.
-    pub fn hash(&self, id: HashId) -> Result<&'static dyn Hash> {
+    pub fn hash(&self, id: HashId) -> Result<&'static dyn HashFunction> {
         find(&self.hashes, |a| a.id(), id, AlgorithmKind::Hash, id.value())
     }
 

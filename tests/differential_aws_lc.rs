@@ -14,7 +14,7 @@ mod common;
 
 use common::{Tally, bytes, cases, rng};
 use qres::backend::{aws_lc, default};
-use qres::{Aead, Error, Hash, Kdf, Kem, KeyAgreement, Mac, OsRng, SignInput, SignatureScheme};
+use qres::{Aead, Error, HashFunction, Kdf, Kem, KeyAgreement, Mac, OsRng, SignInput, SignatureScheme};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::Rng;
 
@@ -271,7 +271,7 @@ fn hkdf() {
 #[test]
 fn hmac_and_hashes() {
     let (hd, ha): (&'static dyn Mac, &'static dyn Mac) = (&default::hmac::HMAC_SHA256, &aws_lc::symmetric::HMAC_SHA256);
-    let hashes: [(&'static dyn Hash, &'static dyn Hash); 2] = [
+    let hashes: [(&'static dyn HashFunction, &'static dyn HashFunction); 2] = [
         (&default::sha::SHA2_256, &aws_lc::symmetric::SHA2_256),
         (&default::sha::SHA3_256, &aws_lc::symmetric::SHA3_256),
     ];

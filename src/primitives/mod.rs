@@ -7,7 +7,7 @@
 //! | [`KeyAgreement`] | Diffie-Hellman | X25519 |
 //! | [`Aead`] | authenticated encryption | AES-256-GCM, AES-128-GCM, ChaCha20-Poly1305, AES-256-CBC-HMAC-SHA256 (legacy) |
 //! | [`Kdf`] | HKDF extract / expand | HKDF-SHA256, HKDF-SHA384, HKDF-SHA512 |
-//! | [`Hash`] | hashing | SHA-256, SHA3-256 |
+//! | [`HashFunction`] | hashing | SHA-256, SHA3-256 |
 //! | [`Mac`] | message authentication | HMAC-SHA256, HMAC-SHA3-256 |
 //!
 //! Algorithm objects are `&'static dyn Trait` values collected in a [`Provider`](crate::Provider); keys
@@ -24,7 +24,7 @@ pub mod token;
 
 pub use aead::{Aead, AeadCipher, AeadKey};
 pub use dh::{DhPublicKey, DhSecretKey, KeyAgreement};
-pub use hash::{Hash, Hasher};
+pub use hash::{HashFunction, Hasher};
 pub use kdf::Kdf;
 pub use kem::{AuthKem, Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes};
 pub use mac::{Mac, MacState};
