@@ -76,32 +76,9 @@ impl DhPublicKey {
     pub fn algorithm(&self) -> GroupId {
         self.group.id()
     }
-
-    /// The encoded key.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// Fingerprint of the key.
-    pub fn key_id(&self) -> KeyId {
-        // Computed once (a SHA3-256 over the whole key) and cached.
-        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::KeyAgreement, self.algorithm().value(), &self.bytes))
-    }
 }
 
-impl PartialEq for DhPublicKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.algorithm() == other.algorithm() && self.bytes == other.bytes
-    }
-}
-
-impl Eq for DhPublicKey {}
-
-impl fmt::Debug for DhPublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DhPublicKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
-    }
-}
+super::encoded_public_key!(DhPublicKey, KeyFamily::KeyAgreement);
 
 /// A Diffie-Hellman secret key with its public key; zeroized on drop.
 pub struct DhSecretKey {

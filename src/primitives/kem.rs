@@ -187,36 +187,13 @@ impl KemPublicKey {
         self.kem
     }
 
-    /// The encoded key.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// Fingerprint of the key.
-    pub fn key_id(&self) -> KeyId {
-        // Computed once (a SHA3-256 over the whole key) and cached.
-        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::Kem, self.algorithm().value(), &self.bytes))
-    }
-
     /// Encapsulates a fresh shared secret to this key.
     pub fn encapsulate(&self, rng: &mut dyn DynCryptoRng) -> Result<Encapsulation> {
         self.kem.encapsulate(self, rng)
     }
 }
 
-impl PartialEq for KemPublicKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.algorithm() == other.algorithm() && self.bytes == other.bytes
-    }
-}
-
-impl Eq for KemPublicKey {}
-
-impl fmt::Debug for KemPublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KemPublicKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
-    }
-}
+super::encoded_public_key!(KemPublicKey, KeyFamily::Kem);
 
 /// A KEM secret (decapsulation) key.
 ///

@@ -13,6 +13,46 @@
 //! Algorithm objects are `&'static dyn Trait` values collected in a [`Provider`](crate::Provider); keys
 //! created by an algorithm object remember it.
 
+/// What every encoded public key type shares: `as_bytes`, a cached `key_id` (a SHA3-256 fingerprint),
+/// equality by algorithm and bytes, and a `Debug` that shows only the algorithm and key id. The type has
+/// the fields `bytes: Box<[u8]>` and `key_id: OnceLock<KeyId>` and a method `algorithm()`.
+macro_rules! encoded_public_key {
+    ($ty:ident, $family:expr) => {
+        impl $ty {
+            /// The encoded key.
+            pub fn as_bytes(&self) -> &[u8] {
+                &self.bytes
+            }
+
+            /// Fingerprint of the key.
+            pub fn key_id(&self) -> crate::key_id::KeyId {
+                // Computed once (a SHA3-256 over the whole key) and cached.
+                *self
+                    .key_id
+                    .get_or_init(|| crate::key_id::KeyId::compute($family, self.algorithm().value(), &self.bytes))
+            }
+        }
+
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                self.algorithm() == other.algorithm() && self.bytes == other.bytes
+            }
+        }
+
+        impl Eq for $ty {}
+
+        impl core::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("algorithm", &self.algorithm())
+                    .field("key_id", &self.key_id())
+                    .finish()
+            }
+        }
+    };
+}
+use encoded_public_key;
+
 pub mod aead;
 pub mod dh;
 pub mod hash;

@@ -409,36 +409,13 @@ impl VerifyingKey {
         self.scheme
     }
 
-    /// The encoded key.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// Fingerprint of the key.
-    pub fn key_id(&self) -> KeyId {
-        // Computed once (a SHA3-256 over the whole key) and cached.
-        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::Signature, self.algorithm().value(), &self.bytes))
-    }
-
     /// Verifies a pure signature over `message` with `context`.
     pub fn verify(&self, message: &[u8], context: &[u8], signature: &[u8]) -> Result<()> {
         self.scheme.verify(self, SignInput::Pure { message, context }, signature)
     }
 }
 
-impl PartialEq for VerifyingKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.algorithm() == other.algorithm() && self.bytes == other.bytes
-    }
-}
-
-impl Eq for VerifyingKey {}
-
-impl fmt::Debug for VerifyingKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
-    }
-}
+super::encoded_public_key!(VerifyingKey, KeyFamily::Signature);
 
 impl signature::Verifier<Signature> for VerifyingKey {
     /// Verifies with an empty context string.

@@ -336,10 +336,7 @@ impl KeyStore for FileKeyStore {
         latest: Option<u64>,
         rng: &mut dyn DynCryptoRng,
     ) -> Result<u64> {
-        match self.write(name, keyset, latest, rng) {
-            Err(Error::AlreadyExists { name, .. }) => Err(Error::ConcurrentModification(name)),
-            other => other,
-        }
+        super::lost_race(self.write(name, keyset, latest, rng))
     }
 
     /// Holds the writers' lock from the read to the write, so concurrent updates queue instead of

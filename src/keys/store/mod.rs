@@ -157,3 +157,12 @@ pub trait KeyStore {
         Ok(revision)
     }
 }
+
+/// For `put_if_latest`: a conditional write that found the name taken lost a race with another writer,
+/// which is [`Error::ConcurrentModification`] (read again, then retry), not [`Error::AlreadyExists`].
+pub(crate) fn lost_race(written: Result<u64>) -> Result<u64> {
+    match written {
+        Err(Error::AlreadyExists { name, .. }) => Err(Error::ConcurrentModification(name)),
+        other => other,
+    }
+}

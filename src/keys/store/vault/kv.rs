@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// Keysets in KV v2, wrapped by the transit engine. See the [module docs](self).
+/// Keysets in KV v2, wrapped by the transit engine. See the [module docs](super).
 #[derive(Debug)]
 pub struct VaultKeyStore {
     client: Arc<VaultClient>,
@@ -177,10 +177,7 @@ impl KeyStore for VaultKeyStore {
         rng: &mut dyn DynCryptoRng,
     ) -> Result<u64> {
         // KV's check-and-set: 0 means "only if absent".
-        match self.write(name, keyset, latest.unwrap_or(0), rng) {
-            Err(Error::AlreadyExists { name, .. }) => Err(Error::ConcurrentModification(name)),
-            other => other,
-        }
+        super::super::lost_race(self.write(name, keyset, latest.unwrap_or(0), rng))
     }
 
     fn get(&self, name: &str) -> Result<StoredKeyset> {

@@ -3,7 +3,7 @@
 //!
 //! The wrapping key never leaves the server: qres sends a fresh 32-byte data key to
 //! `transit/encrypt/<key>` and stores only the returned `vault:v<n>:...` ciphertext, sealed beside the
-//! keyset as in [`wrap::seal`]. A KV v2 secret `<kv mount>/data/<prefix>/<name>` holds one field
+//! keyset as in [`wrap::seal`](crate::keys::wrap::seal). A KV v2 secret `<kv mount>/data/<prefix>/<name>` holds one field
 //! `sealed` (base64 of the sealed keyset); each write is a KV version, i.e. a keyset revision, and
 //! conditional writes use KV's check-and-set. Rotating the transit key (`transit/keys/<key>/rotate`) is
 //! transparent: old wrapped keys still unwrap, new ones use the newest transit key version.
@@ -11,8 +11,8 @@
 //! Authentication is a token (`VAULT_TOKEN` / `BAO_TOKEN`) or AppRole (role id and secret id; the token it
 //! returns is renewed by logging in again when the server refuses it). TLS is rustls, with the system's
 //! web PKI roots or a CA given in PEM (`VAULT_CACERT`). Failures are typed and say what to check:
-//! [`Error::KeyStoreUnavailable`] (address, server down or sealed, TLS) and
-//! [`Error::KeyStoreAccessDenied`] (token, AppRole, policies).
+//! [`Error::KeyStoreUnavailable`](crate::Error::KeyStoreUnavailable) (address, server down or sealed, TLS) and
+//! [`Error::KeyStoreAccessDenied`](crate::Error::KeyStoreAccessDenied) (token, AppRole, policies).
 //!
 //! ```no_run
 //! use qres::keys::store::vault::{VaultConfig, VaultKeyStore};

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Wraps data keys with the transit engine: the wrapping key never leaves the server. Usable with any
-/// store (e.g. [`FileKeyStore`](crate::keys::FileKeyStore)); [`VaultKeyStore`] uses it for KV.
+/// store (e.g. [`FileKeyStore`](crate::keys::FileKeyStore)); [`VaultKeyStore`](super::VaultKeyStore) uses it for KV.
 #[derive(Clone, Debug)]
 pub struct VaultTransitWrapper {
     client: Arc<VaultClient>,
