@@ -13,10 +13,11 @@
 //!
 //! Without `--features aws-lc` the `qres-aws-lc` rows are absent and `qres-fastest` is the default.
 
+mod common;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use qres::{AeadId, GroupId, HashId, KdfId, KemId, MacId, OsRng, Provider, SignatureId, default_provider};
 use std::hint::black_box;
-use std::time::Duration;
 
 type TestRng = rand_core::UnwrapErr<OsRng>;
 
@@ -288,16 +289,9 @@ fn symmetric(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config(30, 2);
     targets = ml_kem_768, x_wing, ml_dsa_65, aes_256_gcm, x25519, symmetric
 }
 criterion_main!(benches);
