@@ -106,6 +106,8 @@ pub use primitives::{
 };
 pub use provider::{AlgorithmInfo, Provider, default_provider};
 pub use random::{DynCryptoRng, OsRng};
+/// The `rand_core` version (0.10) of qres's RNG traits, so that users name exactly the one qres implements.
+pub use rand_core;
 pub use secret::{SecretBytes, SharedSecret};
 
 /// The README's examples, compiled and run as doctests.
