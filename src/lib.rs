@@ -93,6 +93,9 @@ pub mod provider;
 pub mod qrngdd;
 pub mod random;
 pub mod rng;
+#[cfg(feature = "rustcrypto-traits")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustcrypto-traits")))]
+pub mod rustcrypto;
 pub mod secret;
 pub mod xwing;
 
@@ -105,9 +108,9 @@ pub use primitives::{
     Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
 };
 pub use provider::{AlgorithmInfo, Provider, default_provider};
-pub use random::{DynCryptoRng, OsRng};
 /// The `rand_core` version (0.10) of qres's RNG traits, so that users name exactly the one qres implements.
 pub use rand_core;
+pub use random::{DynCryptoRng, OsRng};
 pub use secret::{SecretBytes, SharedSecret};
 
 /// The README's examples, compiled and run as doctests.
