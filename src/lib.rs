@@ -56,6 +56,9 @@
 //! | `qrng-dd` | `entropy::QrngDdSource`: entropy from a QRNG-DD gateway over HTTPS (ureq, rustls); implies `qrng-dd-packet` |
 //! | `qrng-dd-packet` | `qrngdd`: the QRNG-DD packet codec and verifier (MessagePack, CRC-32, HMAC-SHA256) |
 //! | `quantis` | `entropy::QuantisDevice`: a Quantis QRNG card's `/dev/qrandomN` |
+//! | `rustcrypto-traits` | `rustcrypto`: RustCrypto's `kem` 0.3 (`Encapsulate`, `TryDecapsulate`, `Generate`, `FromSeed`) and `aead` 0.6 (`AeadCore`, `AeadInOut`, `KeyInit`) on typed wrappers of the ML-KEM / X-Wing and AES-GCM / ChaCha20-Poly1305 keys |
+//! | `rand_core-0_6`, `rand_core-0_9` | `rng::compat::RandCore06` / `RandCore09`: any rand_core 0.10 RNG (`CtrDrbg`) behind the rand_core 0.6 (rand 0.8, ed25519-dalek 2) or 0.9 (rand 0.9) traits |
+//! | `rustls-random` | `rng::compat::TlsRandom`: a `CtrDrbg` as rustls 0.23's `SecureRandom` (rustls with aws-lc-rs) |
 //!
 //! ## Security
 //!
