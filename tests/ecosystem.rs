@@ -157,6 +157,22 @@ mod kem_traits {
         assert!(matches!(DecapsulationKey::<XWing>::try_generate_from_rng(&mut super::Failing), Err(super::Broken)));
     }
 
+    /// A wrapped key keeps the implementation it came from: aws-lc's ML-KEM through the traits, checked
+    /// against the default backend's decapsulation of the same seed.
+    #[cfg(feature = "aws-lc")]
+    #[test]
+    fn kem_traits_over_an_aws_lc_key() {
+        let seed = [8u8; 64];
+        let aws = qres::backend::aws_lc::provider().kem(KemId::ML_KEM_768).unwrap();
+        let ours = default_provider().kem(KemId::ML_KEM_768).unwrap().key_pair_from_seed(&seed).unwrap();
+        let ek = EncapsulationKey::<MlKem768>::try_from(aws.parse_public_key(ours.public_key().as_bytes()).unwrap())
+            .unwrap();
+        assert_eq!(ek.as_qres().kem().implementation(), aws.implementation());
+        assert_ne!(aws.implementation(), ours.kem().implementation());
+        let (ct, k) = ek.encapsulate_with_rng(&mut UnwrapErr(OsRng));
+        assert_eq!(ours.decapsulate(&ct).unwrap().as_bytes(), &k[..]);
+    }
+
     #[test]
     fn kem_wrappers_debug_shows_no_secret() {
         let kem = default_provider().kem(KemId::X_WING).unwrap();
