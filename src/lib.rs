@@ -66,6 +66,9 @@
 //! | `age` | `age`: age v1 files, including the post-quantum `mlkem768x25519` recipients |
 //! | `hazmat` | `hazmat`: the tokens for derandomized and expanded-key operations, FIPS 204's internal interface, HPKE's raw key schedule; the envelope trace; raw AES-CBC. For known-answer tests; implies `backend-api` |
 //! | `backend-api` | `backend::backend_token()`: the constructors that backend crates (such as `qres-oqs`) use to assemble keys |
+//! | `rustcrypto-traits` | `rustcrypto`: RustCrypto's `kem` 0.3 (`Encapsulate`, `TryDecapsulate`, `Generate`, `FromSeed`) and `aead` 0.6 (`AeadCore`, `AeadInOut`, `KeyInit`) on typed wrappers of the ML-KEM / X-Wing and AES-GCM / ChaCha20-Poly1305 keys |
+//! | `rand_core-0_6`, `rand_core-0_9` | `rng::compat::RandCore06` / `RandCore09`: any rand_core 0.10 RNG (`CtrDrbg`) behind the rand_core 0.6 (rand 0.8, ed25519-dalek 2) or 0.9 (rand 0.9) traits |
+//! | `rustls-random` | `rng::compat::TlsRandom`: a `CtrDrbg` as rustls 0.23's `SecureRandom` (rustls with aws-lc-rs) |
 //!
 //! ## Security
 //!
@@ -103,6 +106,9 @@ pub mod provider;
 pub mod qrngdd;
 pub mod random;
 pub mod rng;
+#[cfg(feature = "rustcrypto-traits")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustcrypto-traits")))]
+pub mod rustcrypto;
 pub mod secret;
 pub mod xwing;
 
@@ -115,6 +121,8 @@ pub use primitives::{
     KeyAgreement, Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
 };
 pub use provider::{AlgorithmInfo, Provider, default_provider};
+/// The `rand_core` version (0.10) of qres's RNG traits, so that users name exactly the one qres implements.
+pub use rand_core;
 pub use random::{DynCryptoRng, OsRng};
 pub use secret::{SecretBytes, SharedSecret};
 
