@@ -104,7 +104,6 @@ pub mod primitives;
 pub mod provider;
 #[cfg(feature = "qrng-dd-packet")]
 pub mod qrngdd;
-pub mod random;
 pub mod rng;
 #[cfg(feature = "rustcrypto-traits")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustcrypto-traits")))]
@@ -123,7 +122,7 @@ pub use primitives::{
 pub use provider::{AlgorithmInfo, Provider, default_provider};
 /// The `rand_core` version (0.10) of qres's RNG traits, so that users name exactly the one qres implements.
 pub use rand_core;
-pub use random::{DynCryptoRng, OsRng};
+pub use rng::{DynCryptoRng, OsRng};
 pub use secret::{SecretBytes, SharedSecret};
 
 /// The README's examples, compiled and run as doctests.

@@ -107,8 +107,8 @@ fn qne_is_carried_authenticated_and_returned() {
     let sealed = envelope::seal(&to, b"m", &SealOptions::default(), &mut OsRng).unwrap();
     assert_eq!(envelope::open(&sealed, &sk, &OpenOptions::default()).unwrap().qne.len(), 32);
     // A custom entropy source.
-    let source: std::sync::Arc<std::sync::Mutex<dyn qres::rng::EntropySource>> =
-        std::sync::Arc::new(std::sync::Mutex::new(qres::rng::OsEntropy));
+    let source: std::sync::Arc<std::sync::Mutex<dyn qres::entropy::EntropySource>> =
+        std::sync::Arc::new(std::sync::Mutex::new(qres::entropy::OsEntropy));
     let options = SealOptions { qne: QneSource::Source(source), qne_len: 100, ..SealOptions::default() };
     let sealed = envelope::seal(&to, b"m", &options, &mut OsRng).unwrap();
     assert_eq!(envelope::open(&sealed, &sk, &OpenOptions::default()).unwrap().qne.len(), 100);

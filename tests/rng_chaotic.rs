@@ -4,8 +4,9 @@
 mod common;
 
 use qres::Error;
+use qres::entropy::{EntropySource, OsEntropy};
 use qres::rng::chaotic::{ChaoticExtractor, ChaoticSeed, Quantization, RawSamples};
-use qres::rng::{CtrDrbg, DrbgConfig, EntropySource, OsEntropy, SeedPolicy};
+use qres::rng::{CtrDrbg, DrbgConfig, SeedPolicy};
 use rand_core::TryRng;
 
 fn logistic(n: usize, x0: f64) -> Vec<u8> {

@@ -1,7 +1,8 @@
 //! Behaviour of the self-seeding CtrDrbg: reseed schedule, prediction resistance, fork safety, failing
 //! closed, and use as a `rand_core` RNG by the rest of the crate.
 
-use qres::rng::{CtrDrbg, CtrDrbgRng, DrbgConfig, EntropySource, OsEntropy, SeedPolicy};
+use qres::entropy::{EntropySource, OsEntropy};
+use qres::rng::{CtrDrbg, CtrDrbgRng, DrbgConfig, SeedPolicy};
 use qres::{Error, KemId, SignatureId, default_provider};
 use rand_core::{Rng, TryRng};
 use std::sync::Arc;

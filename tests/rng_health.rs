@@ -4,10 +4,10 @@
 //! functions, 2^-40 in use), and a single false alarm is survived by the source and by a DRBG on it.
 //! Long soaks (`#[ignore]`): `soak_*` below.
 
+use qres::entropy::{EntropySource, Monitored, OsEntropy};
 use qres::rng::health::{APT_WINDOW, STARTUP_SAMPLES, apt_cutoff, rct_cutoff};
 use qres::rng::{
-    CtrDrbg, CtrDrbgCore, DrbgConfig, EntropySource, HealthStatus, HealthTest, HealthTests, Monitored, OsEntropy,
-    SeedPolicy, health_alarm_count,
+    CtrDrbg, CtrDrbgCore, DrbgConfig, HealthStatus, HealthTest, HealthTests, SeedPolicy, health_alarm_count,
 };
 use rand_core::TryRng;
 

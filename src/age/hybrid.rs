@@ -23,7 +23,7 @@ use crate::alg::{AeadId, KdfId, KemId};
 use crate::hpke::{ReceiverParams, SenderParams, Suite};
 use crate::primitives::{KemPublicKey, KemSecretKey};
 use crate::provider::{Provider, default_provider};
-use crate::random::{DynCryptoRng, OsRng};
+use crate::rng::{DynCryptoRng, OsRng};
 use age_core::format::{FileKey, Stanza};
 use age_core::secrecy::ExposeSecret;
 use base64::Engine;

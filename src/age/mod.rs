@@ -183,7 +183,7 @@ impl AgeIdentity {
     }
 
     /// A new post-quantum hybrid identity from `rng`.
-    pub fn generate_hybrid(rng: &mut dyn crate::random::DynCryptoRng) -> Result<Self, AgeError> {
+    pub fn generate_hybrid(rng: &mut dyn crate::rng::DynCryptoRng) -> Result<Self, AgeError> {
         HybridIdentity::generate(rng).map(Self::Hybrid)
     }
 

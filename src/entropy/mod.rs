@@ -1,5 +1,5 @@
-//! Entropy sources: the [`EntropySource`] trait and its health-test wrapper (re-exported from
-//! [`crate::rng`]) and the sources that reach hardware or the network.
+//! Entropy sources: the [`EntropySource`] trait, its health-test wrapper [`Monitored`] and the OS source
+//! (module [`source`]), and the sources that reach hardware or the network.
 //!
 //! | source | feature | what |
 //! |---|---|---|
@@ -12,7 +12,9 @@
 //! run the SP 800-90B health tests on what it delivers; the network and device sources also test what
 //! they receive themselves.
 
-pub use crate::rng::{EntropySource, HealthStatus, Monitored, OsEntropy};
+pub mod source;
+
+pub use source::{EntropySource, Monitored, OsEntropy};
 
 #[cfg(feature = "qrng-dd")]
 mod qrngdd;

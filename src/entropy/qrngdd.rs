@@ -22,8 +22,9 @@
 //! The gateway is trusted only as far as its claim: combine it with other sources in a
 //! [`SeedPolicy`](crate::rng::SeedPolicy) so that a malicious gateway cannot choose a seed.
 
+use crate::entropy::{EntropySource, Monitored};
 use crate::error::{Error, Result};
-use crate::rng::{EntropySource, HealthStatus, Monitored};
+use crate::rng::HealthStatus;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -8,8 +8,8 @@
 //! for reading (blocking reads, short reads, end of stream when the writer goes away). A real device
 //! also needs its kernel driver loaded and read permission on `/dev/qrandomN`.
 
+use crate::entropy::EntropySource;
 use crate::error::{Error, Result};
-use crate::rng::EntropySource;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -40,11 +40,11 @@ pub use stream::{EnvelopeReader, EnvelopeWriter, error_of};
 pub use to_path::open_to_path;
 
 use crate::alg::{AeadId, KdfId};
+use crate::entropy::EntropySource;
 use crate::error::Result;
 use crate::key_id::KeyId;
 use crate::primitives::{KemPublicKey, KemSecretKey, SigningKey, VerifyingKey};
 use crate::provider::Provider;
-use crate::rng::EntropySource;
 use std::sync::{Arc, Mutex};
 
 /// Default QNE length.
@@ -272,7 +272,7 @@ pub(crate) fn fill_qne(source: &QneSource, len: usize) -> Result<Vec<u8>> {
         QneSource::Given(bytes) => Ok(bytes.clone()),
         QneSource::Os => {
             let mut out = vec![0u8; len];
-            crate::rng::OsEntropy.fill(&mut out)?;
+            crate::entropy::OsEntropy.fill(&mut out)?;
             Ok(out)
         }
         QneSource::Source(s) => {

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::hpke::Mode;
 use crate::primitives::{AeadKey, HazmatToken, SignInput, SigningKey, VerifyingKey};
 use crate::provider::Provider;
-use crate::random::{DynCryptoRng, random_secret};
+use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;

@@ -5,7 +5,7 @@ use super::header;
 use super::seal::{Opener, Sealer, begin, unlock};
 use super::{EnvelopeInfo, KeyLookup, OpenOptions, Recipient, SealOptions};
 use crate::error::{Error, Result};
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use std::io::{self, Read, Write};
 use zeroize::{Zeroize, Zeroizing};
 

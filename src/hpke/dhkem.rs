@@ -182,7 +182,7 @@ impl Kem for DhKem {
 
     fn generate(&'static self, rng: &mut dyn crate::DynCryptoRng) -> Result<KemSecretKey> {
         // RFC 9180 GenerateKeyPair: DeriveKeyPair(random(Nsk)).
-        let ikm = crate::random::random_secret(rng, LEN)?;
+        let ikm = crate::rng::random_secret(rng, LEN)?;
         self.derive_key_pair(ikm.as_bytes())
     }
 
@@ -210,7 +210,7 @@ impl Kem for DhKem {
     }
 
     fn encapsulate(&self, public_key: &KemPublicKey, rng: &mut dyn crate::DynCryptoRng) -> Result<Encapsulation> {
-        let ikm = crate::random::random_secret(rng, LEN)?;
+        let ikm = crate::rng::random_secret(rng, LEN)?;
         let eph = self.derive_secret(ikm.as_bytes())?;
         self.encapsulate_derand(public_key, eph.as_bytes(), HazmatToken::new())
     }

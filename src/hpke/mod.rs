@@ -31,7 +31,7 @@ use crate::alg::{AeadId, KdfId, KemId};
 use crate::error::{Error, Result};
 use crate::primitives::{Aead, AeadKey, AuthKem, HazmatToken, Kdf, Kem, KemPublicKey, KemSecretKey};
 use crate::provider::Provider;
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use crate::secret::{SecretBytes, SharedSecret};
 
 use labeled::{labeled_expand, labeled_extract, shake256_labeled_derive};
@@ -339,7 +339,7 @@ impl Suite {
         params: &SenderParams<'_>,
         rng: &mut dyn DynCryptoRng,
     ) -> Result<(Vec<u8>, SenderContext)> {
-        let randomness = crate::random::random_secret(rng, self.encapsulation_randomness_len())?;
+        let randomness = crate::rng::random_secret(rng, self.encapsulation_randomness_len())?;
         self.setup_sender_derand(recipient, params, randomness.as_bytes(), HazmatToken::new())
     }
 

@@ -29,7 +29,7 @@
 use crate::error::{Error, Result};
 use crate::kdf::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
 use crate::kdf::{PasswordKdf, PasswordPolicy, password};
-use crate::random::{DynCryptoRng, random_secret};
+use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use sha3::{Digest, Sha3_256};
 use std::collections::BTreeMap;

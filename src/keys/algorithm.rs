@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::primitives::{KemPublicKey, KemSecretKey, SigningKey, VerifyingKey};
 use crate::provider::Provider;
 use crate::secret::SecretBytes;
-use crate::{KeyId, random::DynCryptoRng};
+use crate::{DynCryptoRng, KeyId};
 use core::fmt;
 
 /// The algorithm of a stored key: a KEM (decryption keys) or a signature scheme (signing keys).

@@ -51,7 +51,7 @@ use crate::error::{Error, Result};
 use crate::keys::{KeyAlgorithm, PublicKey, SecretKey};
 use crate::primitives::{KemSecretKey, SigningKey};
 use crate::provider::Provider;
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use crate::secret::SecretBytes;
 use core::fmt;
 

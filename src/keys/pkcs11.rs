@@ -24,7 +24,7 @@
 use crate::error::{Error, Result};
 use crate::keys::wrap::{KeyWrapper, kind};
 use crate::pkcs11::{Failure, Pkcs11Token};
-use crate::random::{DynCryptoRng, random_secret};
+use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use cryptoki::mechanism::Mechanism;
 use cryptoki::mechanism::aead::GcmParams;

@@ -49,7 +49,7 @@ use crate::kdf::{PasswordKdf, PasswordPolicy, password};
 use crate::keys::atomic::{Overwrite, write_atomic};
 use crate::keys::{KeyAlgorithm, SecretKey};
 use crate::provider::Provider;
-use crate::random::{DynCryptoRng, random_secret};
+use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use std::path::Path;
 

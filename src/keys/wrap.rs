@@ -31,7 +31,7 @@
 use crate::error::{Error, Result};
 use crate::kdf::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
 use crate::kdf::{PasswordKdf, PasswordPolicy, password};
-use crate::random::{DynCryptoRng, random_secret};
+use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use std::sync::Mutex;
 use subtle::ConstantTimeEq;

@@ -21,7 +21,7 @@
 use crate::alg::AeadId;
 use crate::error::{Error, Result};
 use crate::primitives::BackendToken;
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use core::fmt;
 use zeroize::Zeroize;
 

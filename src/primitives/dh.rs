@@ -17,7 +17,7 @@ use crate::alg::GroupId;
 use crate::error::{Result, check_len};
 use crate::key_id::{KeyFamily, KeyId};
 use crate::primitives::{BackendToken, HazmatToken, KeyState};
-use crate::random::{DynCryptoRng, random_secret};
+use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::{SecretBytes, SharedSecret};
 use core::fmt;
 

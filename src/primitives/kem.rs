@@ -23,7 +23,7 @@ use crate::alg::KemId;
 use crate::error::{Error, Result, check_len};
 use crate::key_id::{KeyFamily, KeyId};
 use crate::primitives::{BackendToken, HazmatToken, KeyState};
-use crate::random::{DynCryptoRng, random_secret};
+use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::{SecretBytes, SharedSecret};
 use core::any::Any;
 use core::fmt;

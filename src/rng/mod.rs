@@ -9,7 +9,7 @@
 //!   timer, fork detection; `rand_core` fallible RNG ([`CtrDrbgRng`] for the infallible traits).
 //! * [`CtrDrbgCore`]: the deterministic mechanism, with and without derivation function (known-answer
 //!   tested against every AES-256 CAVP and ACVP case).
-//! * [`EntropySource`], [`Monitored`], [`OsEntropy`]: sources and their SP 800-90B health tests
+//! * [`crate::entropy`] holds the sources (`EntropySource`, `Monitored`, `OsEntropy` and the device and network ones); [`health`]: their SP 800-90B health tests
 //!   ([`health`]; alpha = 2^-40, an intermittent alarm re-runs the start-up test, [`health_alarm_count`]).
 //! * [`SeedPolicy`]: SP 800-90C seeding from several sources, failing closed.
 //! * [`assess`]: the SP 800-90B non-IID min-entropy estimators.
@@ -23,11 +23,12 @@ pub mod chaotic;
 #[cfg(any(feature = "rand_core-0_6", feature = "rand_core-0_9", feature = "rustls-random"))]
 pub mod compat;
 pub mod ctr_drbg;
+mod dyn_rng;
 pub mod health;
 pub mod seed;
-pub mod source;
 
 pub use ctr_drbg::{CtrDrbg, CtrDrbgCore, CtrDrbgRng, DrbgConfig};
+pub(crate) use dyn_rng::random_secret;
+pub use dyn_rng::{DynCryptoRng, OsRng};
 pub use health::{HealthFailure, HealthStatus, HealthTest, HealthTests, health_alarm_count};
 pub use seed::{SeedPolicy, SeedReport, fallback_count};
-pub use source::{EntropySource, Monitored, OsEntropy};

@@ -17,16 +17,17 @@
 //!   [`SeedReport::one_time_bits`]), and are kept, not consumed, when seeding fails.
 //!
 //! ```
-//! use qres::rng::{CtrDrbg, DrbgConfig, OsEntropy, SeedPolicy};
+//! use qres::entropy::OsEntropy;
+//! use qres::rng::{CtrDrbg, DrbgConfig, SeedPolicy};
 //! let policy = SeedPolicy::new().with_source(OsEntropy)?;
 //! let drbg = CtrDrbg::new(policy, DrbgConfig::default())?;
 //! # Ok::<(), qres::Error>(())
 //! ```
 
+use crate::entropy::{EntropySource, Monitored, OsEntropy};
 use crate::error::{Error, Result};
 use crate::rng::chaotic::{ChaoticSeed, SEED_BITS};
 use crate::rng::health::HealthStatus;
-use crate::rng::source::{EntropySource, Monitored, OsEntropy};
 use crate::secret::SecretBytes;
 use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;

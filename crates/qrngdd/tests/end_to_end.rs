@@ -2,7 +2,8 @@
 
 mod common;
 use common::*;
-use qres::entropy::{EntropySource, HealthStatus, QrngDdConfig, QrngDdSource};
+use qres::entropy::{EntropySource, QrngDdConfig, QrngDdSource};
+use qres::rng::HealthStatus;
 use std::time::Duration;
 
 fn client(gw: &Gateway) -> QrngDdSource {

@@ -22,7 +22,7 @@ use crate::error::{Error, Result, check_len};
 use crate::primitives::KeyState;
 use crate::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
 use crate::primitives::{BackendToken, HazmatToken};
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use crate::secret::SecretBytes;
 use aws_lc_rs::encoding::AsRawBytes;
 use aws_lc_rs::signature::{self as lc, KeyPair, PqdsaKeyPair, UnparsedPublicKey};

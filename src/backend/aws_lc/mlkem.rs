@@ -22,7 +22,7 @@ use crate::backend::default::mlkem as fallback;
 use crate::error::{Error, Result, check_len};
 use crate::primitives::BackendToken;
 use crate::primitives::{Encapsulation, HazmatToken, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use crate::secret::{SecretBytes, SharedSecret};
 use aws_lc_rs::kem::{self as lc, Ciphertext, DecapsulationKey, EncapsulationKey};
 

@@ -23,7 +23,7 @@ use crate::keys::atomic::{Overwrite, remove_stale_temporaries, sync_dir, write_a
 use crate::keys::wrap::{self, KeyWrapper};
 use crate::keys::{KeyStatus, Keyset};
 use crate::provider::Provider;
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

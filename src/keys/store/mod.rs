@@ -25,7 +25,7 @@ pub use file::FileKeyStore;
 
 use crate::error::{Error, Result};
 use crate::keys::Keyset;
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 
 /// A keyset as read from a store, with its revision.
 #[derive(Debug)]

@@ -45,8 +45,9 @@ pub use sequence::SequenceSource;
 pub use sources::{QuantisAppliance, TestCounter, http_agent};
 
 use crate::config::CollectorConfig;
-use qres::entropy::{EntropySource, HealthStatus, Monitored};
+use qres::entropy::{EntropySource, Monitored};
 use qres::qrngdd::{CONTENT_TYPE, EntropyPacket, HmacKey, unix_nanos_now};
+use qres::rng::HealthStatus;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

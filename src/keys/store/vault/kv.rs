@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::keys::wrap::{self};
 use crate::keys::{KeyStatus, Keyset};
 use crate::provider::Provider;
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};

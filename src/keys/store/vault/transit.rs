@@ -3,7 +3,7 @@
 use super::client::{Method, VaultClient};
 use crate::error::{Error, Result};
 use crate::keys::wrap::{KeyWrapper, kind};
-use crate::random::DynCryptoRng;
+use crate::rng::DynCryptoRng;
 use crate::secret::SecretBytes;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

@@ -8,7 +8,8 @@
 //! that fails that retest (or alarms twice within 2^24 samples) is stopped ([`health`](crate::rng::health)).
 //!
 //! ```
-//! use qres::rng::{EntropySource, Monitored, OsEntropy, HealthStatus};
+//! use qres::entropy::{EntropySource, Monitored, OsEntropy};
+//! use qres::rng::HealthStatus;
 //! let mut os = Monitored::new(OsEntropy)?;
 //! let mut buf = [0u8; 64];
 //! os.fill(&mut buf)?;
