@@ -62,7 +62,7 @@
 //! | `qrng-dd-packet` | `qrngdd`: the QRNG-DD packet codec and verifier (MessagePack, CRC-32, HMAC-SHA256) |
 //! | `quantis` | `entropy::QuantisDevice`: a Quantis QRNG card's `/dev/qrandomN` |
 //! | `vault` | `keys::store::vault`: key stores on OpenBao / HashiCorp Vault (transit wraps, KV v2 stores; ureq, rustls) |
-//! | `pkcs11` | `keys::pkcs11::Pkcs11Wrapper` (a non-extractable AES key in a token wraps keysets) and `entropy::Pkcs11Source` (`C_GenerateRandom`), through cryptoki |
+//! | `pkcs11` | `pkcs11`: a token and its sessions (`Pkcs11Token`), `Pkcs11Wrapper` (a non-extractable AES key in the token wraps keysets) and `Pkcs11Source` (`C_GenerateRandom` as an entropy source), through cryptoki |
 //! | `age` | `age`: age v1 files, including the post-quantum `mlkem768x25519` recipients |
 //! | `hazmat` | `hazmat`: the tokens for derandomized and expanded-key operations, FIPS 204's internal interface, HPKE's raw key schedule; the envelope trace; raw AES-CBC. For known-answer tests; implies `backend-api` |
 //! | `backend-api` | `backend::backend_token()`: the constructors that backend crates (such as `qres-oqs`) use to assemble keys |

@@ -126,7 +126,10 @@ impl KeyState for XWingState {}
 impl XWing {
     /// Combines `mlkem` (which must implement ML-KEM-768) and `x25519` (which must implement X25519). A
     /// mismatch is reported as [`Error::InvalidInput`] when keys are made.
-    pub const fn new(mlkem: &'static dyn Kem, x25519: &'static dyn KeyAgreement) -> Self {
+    ///
+    /// For backends (a [`BackendToken`]): X-Wing calls its components' hazardous methods
+    /// (`encapsulate_derand`, `agree_raw`) with a [`HazmatToken`], so the components must be trusted code.
+    pub const fn new(mlkem: &'static dyn Kem, x25519: &'static dyn KeyAgreement, _token: BackendToken) -> Self {
         Self { mlkem, x25519 }
     }
 
@@ -202,6 +205,11 @@ impl Kem for XWing {
         }
         self.x25519.parse_public_key(&bytes[MLKEM768_PK..])?;
         KemPublicKey::new_unchecked(self, bytes, BackendToken::new())
+    }
+
+    fn encapsulate(&self, public_key: &KemPublicKey, rng: &mut dyn crate::DynCryptoRng) -> Result<Encapsulation> {
+        let eseed = crate::rng::random_secret(rng, ESEED_LEN)?;
+        self.encapsulate_derand(public_key, eseed.as_bytes(), HazmatToken::new())
     }
 
     fn encapsulate_derand(

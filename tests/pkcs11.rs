@@ -8,12 +8,11 @@
 //! the suite skips, except with CI=true, where it fails (`.ci/run` installs Debian's `softhsm2`).
 #![cfg(feature = "pkcs11")]
 
-use qres::entropy::{EntropySource, Monitored, Pkcs11Source};
+use qres::entropy::{EntropySource, Monitored};
 use qres::envelope::{self, OpenOptions, SealOptions};
-use qres::keys::pkcs11::Pkcs11Wrapper;
 use qres::keys::wrap::{self, KeyWrapper};
 use qres::keys::{FileKeyStore, KeyAlgorithm, KeyStore, Keyset};
-use qres::pkcs11::{Pkcs11Config, Pkcs11Token};
+use qres::pkcs11::{Pkcs11Config, Pkcs11Source, Pkcs11Token, Pkcs11Wrapper};
 use qres::rng::{CtrDrbg, DrbgConfig, SeedPolicy};
 use qres::{AeadId, Error, KemId, OsRng, default_provider};
 use std::path::{Path, PathBuf};

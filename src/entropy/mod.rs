@@ -6,7 +6,7 @@
 //! | [`OsEntropy`] | *(default)* | the operating system's RNG |
 //! | `QrngDdSource` | `qrng-dd` | a QRNG-DD gateway's `/api/random` over HTTPS |
 //! | `QuantisDevice` | `quantis` | a local Quantis QRNG character device (`/dev/qrandomN`) |
-//! | `Pkcs11Source` | `pkcs11` | a PKCS#11 token's generator (`C_GenerateRandom`), e.g. an HSM |
+//! | `pkcs11::Pkcs11Source` | `pkcs11` | a PKCS#11 token's generator (`C_GenerateRandom`), e.g. an HSM |
 //!
 //! Wrap a source in [`Monitored`] (or hand it to [`SeedPolicy`](crate::rng::SeedPolicy), which does) to
 //! run the SP 800-90B health tests on what it delivers; the network and device sources also test what
@@ -25,8 +25,3 @@ pub use qrngdd::{QrngDdConfig, QrngDdSource, tls_crypto_provider as qrngdd_tls_c
 mod quantis;
 #[cfg(feature = "quantis")]
 pub use quantis::QuantisDevice;
-
-#[cfg(feature = "pkcs11")]
-mod pkcs11;
-#[cfg(feature = "pkcs11")]
-pub use pkcs11::Pkcs11Source;

@@ -144,6 +144,17 @@ impl AuthKem for DhKem {
         self.auth_encapsulate_inner(recipient, sender, ephemeral)
     }
 
+    fn auth_encapsulate(
+        &self,
+        recipient: &KemPublicKey,
+        sender: &KemSecretKey,
+        rng: &mut dyn crate::DynCryptoRng,
+    ) -> Result<Encapsulation> {
+        let ikm = crate::rng::random_secret(rng, LEN)?;
+        let eph = self.derive_secret(ikm.as_bytes())?;
+        self.auth_encapsulate_inner(recipient, sender, eph.as_bytes())
+    }
+
     fn auth_decapsulate(&self, recipient: &KemSecretKey, enc: &[u8], sender: &KemPublicKey) -> Result<SharedSecret> {
         self.auth_decapsulate_inner(recipient, enc, sender)
     }

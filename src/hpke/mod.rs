@@ -116,7 +116,9 @@ impl<'a> ReceiverParams<'a> {
     }
 }
 
-/// Every value of the key schedule (RFC 9180 §5.1), for test vectors and format specifications.
+/// Every value of the key schedule (RFC 9180 §5.1), for test vectors and format specifications. Made only
+/// by [`Suite::key_schedule`] and its siblings (a [`HazmatToken`]).
+#[non_exhaustive]
 pub struct KeySchedule {
     /// The mode.
     pub mode: Mode,
@@ -210,6 +212,10 @@ impl Suite {
     pub fn derive_key_pair(&self, ikm: &[u8]) -> Result<KemSecretKey> {
         if let Some(dh) = self.dhkem() {
             return dh.derive_key_pair(ikm);
+        }
+        if self.kem.id() == KemId::DHKEM_X25519_HKDF_SHA256 {
+            // A DHKEM that does not say so would silently get the post-quantum derivation below.
+            return Err(Error::Unsupported("a DHKEM implementation without its AuthKem capability"));
         }
         let kem_id = self.kem.id().value().to_be_bytes();
         let suite = [b'K', b'E', b'M', kem_id[0], kem_id[1]];
@@ -339,8 +345,23 @@ impl Suite {
         params: &SenderParams<'_>,
         rng: &mut dyn DynCryptoRng,
     ) -> Result<(Vec<u8>, SenderContext)> {
-        let randomness = crate::rng::random_secret(rng, self.encapsulation_randomness_len())?;
-        self.setup_sender_derand(recipient, params, randomness.as_bytes(), HazmatToken::new())
+        self.check_kem(recipient)?;
+        let mode = Mode::of(params.psk.is_some(), params.sender_key.is_some());
+        // The KEM may be any implementation (Suite::new), so no HazmatToken is handed to it here: it draws
+        // its own randomness from `rng`.
+        let encapsulation = match (self.dhkem(), params.sender_key) {
+            (Some(dh), Some(sk_s)) => dh.auth_encapsulate(recipient, sk_s, rng)?,
+            (None, Some(_)) => return Err(Error::Unsupported("HPKE auth modes with a KEM other than DHKEM")),
+            (_, None) => self.kem.encapsulate(recipient, rng)?,
+        };
+        let schedule = self.key_schedule(
+            mode,
+            encapsulation.shared_secret.as_bytes(),
+            params.info,
+            params.psk,
+            HazmatToken::new(),
+        )?;
+        Ok((encapsulation.ciphertext, SenderContext(self.context(schedule)?)))
     }
 
     /// Length of the randomness [`setup_sender_derand`](Self::setup_sender_derand) takes.

@@ -13,8 +13,6 @@
 pub mod algorithm;
 pub mod atomic;
 pub mod keyset;
-#[cfg(feature = "pkcs11")]
-pub mod pkcs11;
 pub mod private;
 pub mod public;
 pub mod store;

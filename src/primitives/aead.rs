@@ -110,7 +110,8 @@ impl AeadKey {
     pub fn encrypt(&self, aad: &[u8], plaintext: &[u8], rng: &mut dyn DynCryptoRng) -> Result<Vec<u8>> {
         let mut nonce = vec![0u8; self.aead.nonce_len()];
         rng.fill_random(&mut nonce)?;
-        let mut body = Vec::with_capacity(plaintext.len() + self.aead.max_overhead());
+        // Zeroized on drop: if sealing fails, the buffer still holds the plaintext.
+        let mut body = zeroize::Zeroizing::new(Vec::with_capacity(plaintext.len() + self.aead.max_overhead()));
         body.extend_from_slice(plaintext);
         self.cipher.seal_in_place(&nonce, aad, &mut body)?;
         nonce.extend_from_slice(&body);

@@ -122,10 +122,10 @@ pub trait Kem: Any + Send + Sync + 'static {
     ) -> Result<Encapsulation>;
 
     /// Encapsulates to `public_key` with fresh randomness from `rng`.
-    fn encapsulate(&self, public_key: &KemPublicKey, rng: &mut dyn DynCryptoRng) -> Result<Encapsulation> {
-        let randomness = random_secret(rng, self.sizes().encapsulation_randomness)?;
-        self.encapsulate_derand(public_key, randomness.as_bytes(), HazmatToken::new())
-    }
+    ///
+    /// Required, not derived from [`encapsulate_derand`](Self::encapsulate_derand): a default body would
+    /// hand a [`HazmatToken`] to whatever type implements this trait.
+    fn encapsulate(&self, public_key: &KemPublicKey, rng: &mut dyn DynCryptoRng) -> Result<Encapsulation>;
 
     /// Decapsulates `ciphertext` with `secret_key`. A ciphertext of the right length that was tampered
     /// with yields a pseudorandom shared secret (implicit rejection), not an error.
@@ -152,6 +152,14 @@ pub trait AuthKem: Kem {
         sender: &KemSecretKey,
         ephemeral: &[u8],
         token: HazmatToken,
+    ) -> Result<Encapsulation>;
+
+    /// `AuthEncap(pkR, skS)` with a fresh ephemeral key from `rng`.
+    fn auth_encapsulate(
+        &self,
+        recipient: &KemPublicKey,
+        sender: &KemSecretKey,
+        rng: &mut dyn DynCryptoRng,
     ) -> Result<Encapsulation>;
 
     /// `AuthDecap(enc, skR, pkS)`.

@@ -288,16 +288,14 @@ pub trait SignatureScheme: Send + Sync + 'static {
     ) -> Result<Signature>;
 
     /// Hedged signing: fresh randomness from `rng` (FIPS 204's default).
-    fn sign(&self, key: &SigningKey, input: SignInput<'_>, rng: &mut dyn DynCryptoRng) -> Result<Signature> {
-        let rnd = random_secret(rng, self.sizes().signing_randomness)?;
-        self.sign_derand(key, input, rnd.as_bytes(), HazmatToken::new())
-    }
+    ///
+    /// Required, as [`sign_deterministic`](Self::sign_deterministic) is: a default body derived from
+    /// [`sign_derand`](Self::sign_derand) would hand a [`HazmatToken`] to whatever type implements this
+    /// trait.
+    fn sign(&self, key: &SigningKey, input: SignInput<'_>, rng: &mut dyn DynCryptoRng) -> Result<Signature>;
 
     /// Deterministic signing: the same key and input always give the same signature.
-    fn sign_deterministic(&self, key: &SigningKey, input: SignInput<'_>) -> Result<Signature> {
-        let zeros = vec![0u8; self.sizes().signing_randomness];
-        self.sign_derand(key, input, &zeros, HazmatToken::new())
-    }
+    fn sign_deterministic(&self, key: &SigningKey, input: SignInput<'_>) -> Result<Signature>;
 
     /// Verifies `signature`. Every failure, including a malformed signature, is
     /// [`Error::AuthenticationFailed`]; an over-long context string is a length error.

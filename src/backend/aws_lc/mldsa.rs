@@ -166,6 +166,12 @@ impl SignatureScheme for AwsLcMlDsa {
         }
     }
 
+    /// Deterministic signing is libcrux's (AWS-LC signs hedged only).
+    fn sign_deterministic(&self, key: &SigningKey, input: SignInput<'_>) -> Result<Signature> {
+        let state = self.state(key)?;
+        self.fallback.sign_deterministic(self.libcrux(state)?, input)
+    }
+
     fn verify(&self, key: &VerifyingKey, input: SignInput<'_>, signature: &[u8]) -> Result<()> {
         input.validate()?;
         if key.algorithm() != self.id() {

@@ -14,6 +14,7 @@ use crate::error::{Error, Result, check_len};
 use crate::primitives::KeyState;
 use crate::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
 use crate::primitives::{BackendToken, HazmatToken};
+use crate::rng::DynCryptoRng;
 use crate::secret::SecretBytes;
 use zeroize::Zeroize;
 
@@ -146,6 +147,15 @@ macro_rules! ml_dsa {
             ) -> Result<Signature> {
                 let state = key.backend_state::<$state>().ok_or(Error::KeyMismatch($name))?;
                 Self::sign_expanded(&state.sk, input, randomness)
+            }
+
+            fn sign(&self, key: &SigningKey, input: SignInput<'_>, rng: &mut dyn DynCryptoRng) -> Result<Signature> {
+                let rnd = crate::rng::random_secret(rng, RND_LEN)?;
+                self.sign_derand(key, input, rnd.as_bytes(), HazmatToken::new())
+            }
+
+            fn sign_deterministic(&self, key: &SigningKey, input: SignInput<'_>) -> Result<Signature> {
+                self.sign_derand(key, input, &[0u8; RND_LEN], HazmatToken::new())
             }
 
             fn verify(&self, key: &VerifyingKey, input: SignInput<'_>, signature: &[u8]) -> Result<()> {

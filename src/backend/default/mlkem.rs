@@ -12,6 +12,7 @@ use crate::alg::KemId;
 use crate::error::{Error, Result, check_len};
 use crate::primitives::{BackendToken, HazmatToken};
 use crate::primitives::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
+use crate::rng::DynCryptoRng;
 use crate::secret::{SecretBytes, SharedSecret};
 use zeroize::Zeroize;
 
@@ -126,6 +127,11 @@ macro_rules! ml_kem {
 
             fn expanded_secret_key(&self, key: &KemSecretKey) -> Result<SecretBytes> {
                 Ok(SecretBytes::from_slice(self.state(key)?.dk.as_slice()))
+            }
+
+            fn encapsulate(&self, public_key: &KemPublicKey, rng: &mut dyn DynCryptoRng) -> Result<Encapsulation> {
+                let m = crate::rng::random_secret(rng, MSG_LEN)?;
+                self.encapsulate_derand(public_key, m.as_bytes(), HazmatToken::new())
             }
 
             fn encapsulate_derand(

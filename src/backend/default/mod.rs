@@ -25,7 +25,7 @@ use crate::provider::Provider;
 use crate::xwing::XWing;
 
 /// X-Wing over the default ML-KEM-768 and X25519.
-pub static X_WING: XWing = XWing::new(&mlkem::ML_KEM_768, &x25519::X25519_DH);
+pub static X_WING: XWing = XWing::new(&mlkem::ML_KEM_768, &x25519::X25519_DH, crate::primitives::BackendToken::new());
 
 /// DHKEM(X25519, HKDF-SHA256) over the default X25519 and HKDF-SHA256 (for HPKE).
 pub static DHKEM_X25519_HKDF_SHA256: DhKem = DhKem::new(&x25519::X25519_DH, &hkdf::HKDF_SHA256);

@@ -1,6 +1,6 @@
-//! PKCS#11 tokens (feature `pkcs11`, crate `cryptoki`): opening a token by label and logging in, shared by
-//! [`Pkcs11Wrapper`](crate::keys::pkcs11::Pkcs11Wrapper) (keysets wrapped by a key that never leaves the
-//! token) and [`Pkcs11Source`](crate::entropy::Pkcs11Source) (`C_GenerateRandom`).
+//! PKCS#11 (feature `pkcs11`, crate `cryptoki`), all in one place: [`Pkcs11Token`] opens a token by label
+//! and logs in; [`Pkcs11Wrapper`] wraps keysets with a key that never leaves the token; [`Pkcs11Source`]
+//! is the token's generator (`C_GenerateRandom`) as an entropy source.
 //!
 //! A module (the `.so`) is loaded and `C_Initialize`d once per process and kept for the process's
 //! lifetime, so several tokens, wrappers and sources can share it. Slots are found by token label, never by
@@ -22,6 +22,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+
+mod source;
+mod wrapper;
+
+pub use source::Pkcs11Source;
+pub use wrapper::Pkcs11Wrapper;
 
 /// Where the token is and how to log in.
 #[derive(Clone)]
@@ -146,7 +152,7 @@ pub(crate) fn needs_session(e: &cryptoki::error::Error) -> bool {
 /// by label, opens a new session, logs in and retries the operation; an object handle that became
 /// invalid is looked up again. Five attempts in all. Object
 /// handles do not survive such a reset (and may then name other objects): users of the token check the
-/// handles they keep before each use (as [`Pkcs11Wrapper`](crate::keys::pkcs11::Pkcs11Wrapper) does).
+/// handles they keep before each use (as [`Pkcs11Wrapper`] does).
 /// Sessions whose handles the token has invalidated are forgotten without `C_CloseSession`, since after
 /// a module re-initialization their numbers may belong to new sessions.
 pub struct Pkcs11Token {

@@ -11,7 +11,7 @@
 //! Keysets sealed this way can live in any store (e.g. a [`FileKeyStore`](crate::keys::FileKeyStore)).
 //!
 //! ```no_run
-//! use qres::keys::pkcs11::Pkcs11Wrapper;
+//! use qres::pkcs11::Pkcs11Wrapper;
 //! use qres::keys::{FileKeyStore, KeyAlgorithm, KeyStore, Keyset};
 //! use qres::pkcs11::{Pkcs11Config, Pkcs11Token};
 //! use qres::{default_provider, KemId, OsRng};
@@ -145,12 +145,14 @@ impl Pkcs11Wrapper {
     /// persistent, private, sensitive, not extractable, not modifiable or copyable, usable only to
     /// encrypt and decrypt. Fails if the label is taken.
     pub fn generate(token: Arc<Pkcs11Token>, key_label: &str) -> Result<Self> {
-        match Self::find(token.clone(), key_label) {
-            Err(Error::NotFound { .. }) => {}
-            // A token that is busy or restarting says so; anything else found under the label (a usable
-            // key, an unusable one, several) means the label is taken.
-            Err(e) if e.is_retryable() => return Err(e),
-            _ => return Err(Error::AlreadyExists { what: "PKCS#11 key", name: key_label.to_owned() }),
+        // Any object under the label (a usable key, an unusable one, several) means the label is taken; a
+        // failure of the token itself is returned as it is. Private keys are visible only when logged in.
+        let taken = token.run("C_FindObjects", |session| {
+            token.require_login(session)?;
+            Ok(!session.find_objects(&Self::template(key_label))?.is_empty())
+        })?;
+        if taken {
+            return Err(Error::AlreadyExists { what: "PKCS#11 key", name: key_label.to_owned() });
         }
         let mut key_id = [0u8; KEY_ID_LEN];
         getrandom::fill(&mut key_id).map_err(|_| Error::RandomnessUnavailable)?;

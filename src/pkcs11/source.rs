@@ -8,8 +8,8 @@
 //! Tested against SoftHSM2, whose generator is OpenSSL's/Botan's DRBG (not a hardware source).
 //!
 //! ```no_run
-//! use qres::entropy::{EntropySource, Pkcs11Source};
-//! use qres::pkcs11::{Pkcs11Config, Pkcs11Token};
+//! use qres::entropy::EntropySource;
+//! use qres::pkcs11::{Pkcs11Config, Pkcs11Source, Pkcs11Token};
 //! let token = Pkcs11Token::open(&Pkcs11Config::new("/usr/lib/softhsm/libsofthsm2.so", "qres", b"1234"))?;
 //! let mut source = Pkcs11Source::new(token);
 //! let mut seed = [0u8; 48];
