@@ -1,18 +1,24 @@
 //! The hazmat fence of qres, tested from outside the crate (see README.md).
 //!
 //! Every item below is documentation only: its doctest calls one fenced operation. Without the feature
-//! that opens the fence, the doctest must fail to compile with `E0433` (unresolved path); with it, the
-//! same code must compile and run.
+//! that opens the fence, the doctest must fail to compile with the stated error code (`E0433`, unresolved
+//! path, unless said otherwise); with it, the same code must compile and run. rustdoc checks the error
+//! codes of `compile_fail` tests only on nightly, so `.ci/run` runs these with `RUSTC_BOOTSTRAP=1`: a
+//! snippet that fails for another reason (a typo) then fails the test.
 #![forbid(unsafe_code)]
 
-/// One fenced operation: the doctest compiles (and runs) only with `$feature`.
+/// One fenced operation: the doctest compiles (and runs) only with `$feature`; without it, it fails with
+/// `E0433` (the path `qres::hazmat` does not exist), or the error code given.
 macro_rules! fenced {
     ($(#[$doc:meta])* $name:ident, $feature:literal, $code:literal) => {
+        fenced!($(#[$doc])* $name, $feature, "E0433", $code);
+    };
+    ($(#[$doc:meta])* $name:ident, $feature:literal, $error:literal, $code:literal) => {
         $(#[$doc])*
         #[cfg_attr(feature = $feature, doc = concat!("```\n", $code, "\n# Ok::<(), qres::Error>(())\n```"))]
         #[cfg_attr(
             not(feature = $feature),
-            doc = concat!("```compile_fail,E0433\n", $code, "\n# Ok::<(), qres::Error>(())\n```")
+            doc = concat!("```compile_fail,", $error, "\n", $code, "\n# Ok::<(), qres::Error>(())\n```")
         )]
         pub struct $name;
     };
@@ -156,6 +162,7 @@ fenced!(
     /// through the backend path (feature `backend-api`, which backend crates such as qres-oqs enable).
     BackendConstructors,
     "backend-api",
+    "E0425",
     "use qres::{default_provider, GroupId, SignatureId, DhPublicKey, VerifyingKey};
 let token = qres::backend::backend_token();
 let scheme = default_provider().signature(SignatureId::ML_DSA_65)?;
