@@ -15,28 +15,24 @@
 //! scheme's signatures have exactly that length, and verification rejects any other length before calling
 //! liboqs (whose verifiers for those schemes read the declared length regardless of the length passed).
 
-use super::ffi::{FixedBytes, RawSig};
-use super::mldsa_checks::ZBound;
-use crate::alg::SignatureId;
-use crate::error::{Error, Result, check_len};
-use crate::primitives::KeyState;
-use crate::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
-use crate::random::{DynCryptoRng, random_secret};
-use crate::secret::SecretBytes;
+use crate::ffi::{FixedBytes, RawSig};
+use crate::mldsa_checks::ZBound;
+use crate::{check_len, random_secret};
 use core::ffi::CStr;
+use qres::alg::SignatureId;
+use qres::backend::default::mldsa;
+use qres::primitives::KeyState;
+use qres::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
+use qres::random::DynCryptoRng;
+use qres::secret::SecretBytes;
+use qres::{Error, Result};
 use std::sync::OnceLock;
 
 /// Which extra rules an [`OqsSig`] follows.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(super) enum SigKind {
-    /// ML-DSA with its `eta`, `l` and `k` (for the expanded-key check).
+    /// ML-DSA (the FIPS 204 expanded-key check of qres' default backend on import, and the `z` bound).
     MlDsa {
-        /// Secret coefficient bound.
-        eta: u8,
-        /// Columns of A.
-        l: usize,
-        /// Rows of A.
-        k: usize,
         /// The `z` bound checked before liboqs verifies (see `mldsa_checks`).
         z: ZBound,
     },
@@ -148,8 +144,8 @@ impl OqsSig {
     fn check_expanded(&self, expanded: &[u8]) -> Result<()> {
         let l = self.raw_or_err()?.lengths();
         check_len("expanded signing key", l.secret_key, expanded.len())?;
-        if let SigKind::MlDsa { eta, l, k, .. } = self.kind {
-            crate::backend::default::mldsa::check_expanded_key(expanded, eta, l, k)?;
+        if let SigKind::MlDsa { .. } = self.kind {
+            mldsa::check_expanded_signing_key(self.id, expanded)?;
         }
         Ok(())
     }
@@ -258,7 +254,7 @@ impl SignatureScheme for OqsSig {
         let vk = self.parse_verifying_key(verifying_key)?;
         let key = self.assemble(None, vk.as_bytes(), SecretBytes::from_slice(expanded))?;
         let input = SignInput::Pure { message: PCT_MESSAGE, context: b"" };
-        let signature = self.sign(&key, input, &mut crate::OsRng)?;
+        let signature = self.sign(&key, input, &mut qres::OsRng)?;
         match self.verify(key.verifying_key(), input, signature.as_bytes()) {
             Ok(()) => Ok(key),
             Err(Error::AuthenticationFailed) => Err(Error::InvalidKey {

@@ -13,14 +13,14 @@
 //! Secret keys live in [`SecretBytes`] (zeroized on drop). Every length is checked here, with the
 //! algorithm's name in the error, before anything reaches liboqs; [`super::ffi`] checks them once more.
 
-use super::ffi::{FixedBytes, RawKem};
-use super::mlkem_checks;
-use crate::alg::KemId;
-use crate::error::{Error, Result, check_len};
-use crate::primitives::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
-use crate::random::{DynCryptoRng, random_secret};
-use crate::secret::{SecretBytes, SharedSecret};
+use crate::ffi::{FixedBytes, RawKem};
+use crate::{check_len, mlkem_checks, random_secret};
 use core::ffi::CStr;
+use qres::alg::KemId;
+use qres::primitives::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
+use qres::random::DynCryptoRng;
+use qres::secret::{SecretBytes, SharedSecret};
+use qres::{Error, Result};
 use std::sync::OnceLock;
 use subtle::ConstantTimeEq;
 
@@ -70,7 +70,7 @@ impl OqsKem {
         self.name.to_str().unwrap_or("")
     }
 
-    /// Whether the linked liboqs enables this algorithm. A [`Provider`](crate::Provider) built by
+    /// Whether the linked liboqs enables this algorithm. A [`Provider`](qres::Provider) built by
     /// [`super::provider`] lists only enabled algorithms; calling a disabled one is
     /// [`Error::Unsupported`].
     pub fn is_enabled(&self) -> bool {
@@ -120,7 +120,7 @@ impl OqsKem {
     /// Pairwise-consistency test: encapsulating to the public key and decapsulating with the secret key
     /// must agree (a mismatched pair gives a pseudorandom secret under implicit rejection).
     fn pairwise_consistent(&self, key: &KemSecretKey) -> Result<bool> {
-        let enc = self.encapsulate_with(key.public_key(), &mut crate::OsRng)?;
+        let enc = self.encapsulate_with(key.public_key(), &mut qres::OsRng)?;
         let shared = self.decapsulate(key, &enc.ciphertext)?;
         Ok(bool::from(shared.as_bytes().ct_eq(enc.shared_secret.as_bytes())))
     }
