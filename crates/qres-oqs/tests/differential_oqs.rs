@@ -1,16 +1,16 @@
-//! Differential tests (feature `oqs`): the default backend (libcrux) and the liboqs backend must agree byte
+//! Differential tests: the default backend (libcrux) and the liboqs backend must agree byte
 //! for byte on ML-KEM and ML-DSA given the same seeds and randomness, and accept each other's outputs.
 //!
 //! Inputs come from a ChaCha20 RNG with a fixed seed (printed, and overridable with `QRES_DIFF_SEED`), so a
 //! failure is reproducible; `QRES_DIFF_CASES` changes the number of cases per parameter set.
 
-#![cfg(feature = "oqs")]
-
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use common::{Tally, bytes, cases, rng};
-use qres::backend::{default, oqs};
+use qres::backend::default;
 use qres::{Error, Kem, SignInput, SignatureScheme};
+use qres_oqs as oqs;
 use rand_chacha::rand_core::Rng;
 
 fn mlkem(a: &'static dyn Kem, b: &'static dyn Kem) {
