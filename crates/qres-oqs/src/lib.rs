@@ -31,8 +31,8 @@
 //! What liboqs 0.13 does not expose, and so this backend does not offer: key pairs from seeds for any
 //! KEM but ML-KEM and any scheme but ML-DSA, derandomized encapsulation and signing except for ML-KEM and
 //! ML-DSA, HashML-DSA and ML-DSA's internal and external-mu interfaces, and context strings for schemes
-//! other than ML-DSA. These return [`Error::Unsupported`](qres::Error::Unsupported). FIPS 205 SLH-DSA is
-//! not in liboqs 0.13 (its SPHINCS+ is the round-3 submission, which is not interoperable with it).
+//! other than ML-DSA. These return [`Error::Unsupported`]. FIPS 205 SLH-DSA is not in liboqs 0.13 (its
+//! SPHINCS+ is the round-3 submission, which is not interoperable with it).
 //!
 //! Randomness: liboqs draws its randomness from the RNG passed to each call (see `ffi.rs`: a
 //! randombytes hook installed once per process routes it per thread). All `unsafe` code of this crate
