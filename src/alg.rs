@@ -17,7 +17,7 @@
 //! **Private range.** Algorithms without a registered codepoint get ids in `0xfe00..=0xfeff` of their family
 //! (the range TLS reserves for private use). These are stable within qres formats but mean nothing outside.
 //!
-//! **liboqs algorithms.** The schemes that only the liboqs backend (feature `oqs`) implements have no IANA
+//! **liboqs algorithms.** The schemes that only the liboqs backend (crate `qres-oqs`) implements have no IANA
 //! HPKE or TLS codepoint, so they take private-range ids, allocated one block of 16 per family (a new
 //! parameter set of a family takes the next free id of its block; ids are never reused). Their names are
 //! liboqs' own algorithm identifiers, so `KemId::from_name` accepts exactly what liboqs calls them.

@@ -57,7 +57,6 @@
 //! |---|---|
 //! | *(default)* | the pure-Rust backend: everything above; `fastest_provider()` is then the default provider |
 //! | `aws-lc` | `backend::aws_lc`: AES-128/256-GCM, ChaCha20-Poly1305, X25519, HKDF-SHA256/384/512, HMAC-SHA256, SHA-256, SHA3-256, ML-KEM-512/768/1024 and ML-DSA-44/65/87 from AWS-LC (aws-lc-rs 1.x, non-FIPS) through the same traits, mixed with the default backend where aws-lc-rs lacks an operation (ML-KEM seed keygen, ML-DSA contexts); `fastest_provider()` then takes it where it measured fastest. Needs a C compiler (README, "The aws-lc backend") |
-//! | `oqs` | `backend::oqs`: every KEM and signature scheme of liboqs 0.13 (HQC, FrodoKEM, Classic McEliece, BIKE, sntrup761, Falcon, SPHINCS+, MAYO, CROSS, UOV, and its own ML-KEM / ML-DSA) through the same traits; `fastest_provider()` then takes ML-KEM from it. Builds liboqs from source: needs `cmake` and `libclang-dev` (README, "The liboqs backend") |
 //! | `qrng-dd` | `entropy::QrngDdSource`: entropy from a QRNG-DD gateway over HTTPS (ureq, rustls); implies `qrng-dd-packet` |
 //! | `qrng-dd-packet` | `qrngdd`: the QRNG-DD packet codec and verifier (MessagePack, CRC-32, HMAC-SHA256) |
 //! | `quantis` | `entropy::QuantisDevice`: a Quantis QRNG card's `/dev/qrandomN` |
@@ -70,6 +69,13 @@
 //! | `rand_core-0_6`, `rand_core-0_9` | `rng::compat::RandCore06` / `RandCore09`: any rand_core 0.10 RNG (`CtrDrbg`) behind the rand_core 0.6 (rand 0.8, ed25519-dalek 2) or 0.9 (rand 0.9) traits |
 //! | `rustls-random` | `rng::compat::TlsRandom`: a `CtrDrbg` as rustls 0.23's `SecureRandom` (rustls with aws-lc-rs) |
 //!
+//! The liboqs backend is a crate of its own, `qres-oqs` (in this workspace): every KEM and signature
+//! scheme of liboqs 0.13 (HQC, FrodoKEM, Classic McEliece, BIKE, sntrup761, Falcon, SPHINCS+, MAYO, CROSS,
+//! UOV, and its own ML-KEM / ML-DSA) through the same traits, as `qres_oqs::provider()`, and
+//! `qres_oqs::fastest_provider()`: this crate's [`fastest_provider`] with ML-KEM and X-Wing from liboqs
+//! (built with [`backend::fastest::fastest_provider_with`]). It builds liboqs from source, so it needs
+//! `cmake` and `libclang-dev` (README, "The liboqs backend"); qres itself contains no `unsafe` code.
+//!
 //! ## Security
 //!
 //! Secrets are zeroized on drop and never appear in `Debug` output or errors; comparisons of secrets are
@@ -77,10 +83,8 @@
 //! for the threat model and what is *not* protected (notably copies that dependencies make on their
 //! stacks).
 
-// No unsafe code anywhere, except the liboqs FFI boundary (src/backend/oqs/ffi.rs, feature `oqs`), which
-// is the only item allowed to opt out of the deny below.
-#![cfg_attr(not(feature = "oqs"), forbid(unsafe_code))]
-#![deny(unsafe_code)]
+// No unsafe code anywhere (the liboqs FFI lives in the qres-oqs crate).
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "age")]

@@ -5,8 +5,9 @@
 //! internal interface with a message, deterministic and hedged signing, seed and expanded key formats.
 //! Not covered: the *external-mu* groups (signing or verifying a caller-computed `mu`), because neither
 //! libcrux nor liboqs exposes a mu-level interface; they are counted as skipped and the counts are
-//! asserted. On the liboqs backend (feature `oqs`) the pre-hash and internal-interface groups are skipped
-//! too (liboqs 0.13 exposes only pure ML-DSA); the counts per backend are asserted.
+//! asserted. On the liboqs backend (crate `qres-oqs`, whose tests run this suite) the pre-hash and
+//! internal-interface groups are skipped too (liboqs 0.13 exposes only pure ML-DSA); the counts per backend
+//! are asserted.
 
 mod common;
 

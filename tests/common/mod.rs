@@ -1,5 +1,8 @@
 //! Shared helpers for the known-answer tests: locating `../shared/vectors` (or `$QRES_VECTORS`), reading
 //! ACVP and Wycheproof JSON, and counting cases so that an empty or misread file fails the test.
+//!
+//! The qres-oqs crate's tests include this module (and qres' suites) by path; what differs between the two
+//! packages, the providers checked and where the vectors lie, is in each package's `tests/common/package.rs`.
 #![allow(dead_code)]
 
 use rand_chacha::ChaCha20Rng;
@@ -13,7 +16,7 @@ use std::path::PathBuf;
 pub fn vectors_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("QRES_VECTORS") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_VECTORS),
     };
     if dir.join("README.md").is_file() {
         return Some(dir);
@@ -44,25 +47,14 @@ macro_rules! require {
         }
     };
 }
+/// `require!` for `use common::*` in suites that are a module, not the crate root (the qres-oqs crate's
+/// tests include qres' suites as modules).
+#[allow(unused_imports)]
+pub(crate) use crate::require;
 
-/// Every provider whose implementations the known-answer tests check, by name.
-///
-/// With the `oqs` feature, the liboqs provider too: its ML-KEM, ML-DSA and X-Wing (over liboqs' ML-KEM)
-/// are liboqs'; for families liboqs does not implement (AEADs, KDFs, X25519, ...) it delegates to the
-/// default backend, so those known-answer tests run the same code twice. With `aws-lc`, the aws-lc provider
-/// (mixed with the default backend where aws-lc-rs lacks an operation, see `qres::backend::aws_lc`). With
-/// either, `qres::fastest_provider()` as "fastest": the vectors check exactly what it serves.
-pub fn backends() -> Vec<(&'static str, qres::Provider)> {
-    #[allow(unused_mut)]
-    let mut all = vec![("default", qres::default_provider())];
-    #[cfg(feature = "oqs")]
-    all.push(("oqs", qres::backend::oqs::provider()));
-    #[cfg(feature = "aws-lc")]
-    all.push(("aws-lc", qres::backend::aws_lc::provider()));
-    #[cfg(any(feature = "oqs", feature = "aws-lc"))]
-    all.push(("fastest", qres::fastest_provider()));
-    all
-}
+// The package's `backends()` and `DEFAULT_VECTORS`: qres' own (tests/common/package.rs), or those of the
+// package whose tests include this module (crates/qres-oqs/tests/common/package.rs adds the liboqs providers).
+include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/package.rs"));
 
 /// The backends of [`backends`] that serve distinct implementations of what `get` picks (the first
 /// backend of each implementation object): for expensive tests of families that the liboqs provider

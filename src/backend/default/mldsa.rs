@@ -53,6 +53,27 @@ pub(crate) fn check_expanded_key(sk: &[u8], eta: u8, l: usize, k: usize) -> Resu
     }
 }
 
+/// The FIPS 204 range check of an expanded ML-DSA signing key: every coefficient of `s1` and `s2` must lie
+/// in `[-eta, eta]` (Algorithm 25, `skDecode`, accepts nothing else), for backends that sign with expanded
+/// keys they import. This backend runs it before signing with an expanded key
+/// ([`SignatureScheme::sign_with_expanded_key`]); the `qres-oqs` crate's liboqs ML-DSA, whose C code signs
+/// with whatever bytes it is given, runs it on import and on the same path.
+///
+/// `scheme` must be ML-DSA-44, ML-DSA-65 or ML-DSA-87 ([`Error::InvalidInput`] otherwise) and `expanded`
+/// that scheme's expanded signing key, 2560, 4032 or 4896 bytes ([`Error::InvalidLength`] otherwise); an
+/// out-of-range coefficient is [`Error::InvalidKey`]. The key is secret: the check does not branch on its
+/// coefficients.
+pub fn check_expanded_signing_key(scheme: SignatureId, expanded: &[u8]) -> Result<()> {
+    let (eta, l, k, len) = match scheme {
+        SignatureId::ML_DSA_44 => (2, 4, 4, 2560),
+        SignatureId::ML_DSA_65 => (4, 5, 6, 4032),
+        SignatureId::ML_DSA_87 => (2, 7, 8, 4896),
+        _ => return Err(Error::InvalidInput("not an ML-DSA parameter set")),
+    };
+    check_len("ML-DSA expanded signing key", len, expanded.len())?;
+    check_expanded_key(expanded, eta, l, k)
+}
+
 fn map_signing_error(e: libcrux_ml_dsa::SigningError) -> Error {
     match e {
         libcrux_ml_dsa::SigningError::ContextTooLongError => {
@@ -257,5 +278,25 @@ mod tests {
         assert!(check_expanded_key(&sk, 4, 5, 6).is_ok());
         sk[128] = 0x98;
         assert!(check_expanded_key(&sk, 4, 5, 6).is_err());
+    }
+
+    #[test]
+    fn public_expanded_key_check_knows_the_parameter_sets_and_lengths() {
+        for (id, len, bad) in [
+            (SignatureId::ML_DSA_44, 2560, 0b0000_0101),
+            (SignatureId::ML_DSA_65, 4032, 0x09),
+            (SignatureId::ML_DSA_87, 4896, 0b0000_0101),
+        ] {
+            let mut sk = vec![0u8; len];
+            assert_eq!(check_expanded_signing_key(id, &sk), Ok(()), "{id}");
+            sk[128] = bad;
+            assert!(matches!(check_expanded_signing_key(id, &sk), Err(Error::InvalidKey { .. })), "{id}");
+            for short in [0, 127, 128, len - 1, len + 1] {
+                let r = check_expanded_signing_key(id, &vec![0u8; short]);
+                assert!(matches!(r, Err(Error::InvalidLength { .. })), "{id} {short}");
+            }
+        }
+        let r = check_expanded_signing_key(SignatureId::FALCON_512, &[0u8; 2560]);
+        assert!(matches!(r, Err(Error::InvalidInput(_))));
     }
 }

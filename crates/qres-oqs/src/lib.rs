@@ -1,19 +1,23 @@
-//! The liboqs backend (feature `oqs`): every KEM and signature scheme that the linked liboqs enables,
-//! through the same [`Kem`] and [`SignatureScheme`] traits as the default backend.
+//! # qres-oqs — the liboqs backend of qres
 //!
-//! liboqs (Open Quantum Safe, 0.13 through the `oqs` crate 0.11) brings the algorithms the default backend
-//! lacks — HQC, FrodoKEM, Classic McEliece, BIKE, sntrup761, Falcon, SPHINCS+, MAYO, CROSS, UOV, and the
-//! round-3 Kyber and Dilithium — and its own implementations of ML-KEM and ML-DSA. Each algorithm is a
-//! `static` ([`OqsKem`] / [`OqsSig`]) with a stable id ([`crate::alg`] documents the private-range ids of
-//! the liboqs-only schemes); [`provider`] collects those the linked liboqs enables, checked at run time.
+//! Every KEM and signature scheme that the linked liboqs enables, through the same [`Kem`] and
+//! [`SignatureScheme`] traits as qres' own backends, in a crate of its own (as rustls keeps a provider in
+//! `rustls-aws-lc-rs`): the `unsafe` code that calling C takes, and liboqs' cmake and bindgen build, stay
+//! out of `qres`, which forbids `unsafe` code.
+//!
+//! liboqs (Open Quantum Safe, 0.13 through the `oqs` crate 0.11) brings the algorithms qres' default
+//! backend lacks — HQC, FrodoKEM, Classic McEliece, BIKE, sntrup761, Falcon, SPHINCS+, MAYO, CROSS, UOV, and
+//! the round-3 Kyber and Dilithium — and its own implementations of ML-KEM and ML-DSA. Each algorithm is a
+//! `static` ([`OqsKem`] / [`OqsSig`]) with a stable id ([`qres::alg`] documents the private-range ids of
+//! the liboqs-only schemes); [`provider`] collects those the linked liboqs enables, checked at run time,
+//! and [`fastest_provider`] is `qres::fastest_provider()` with ML-KEM and X-Wing taken from liboqs.
 //!
 //! ```
-//! use qres::backend::oqs;
 //! use qres::{default_provider, KemId, OsRng, Provider};
 //!
-//! // Mix backends: ML-KEM from the default backend, HQC from liboqs.
+//! // Mix backends: ML-KEM from qres' default backend, HQC from liboqs.
 //! let default = default_provider();
-//! let liboqs = oqs::provider();
+//! let liboqs = qres_oqs::provider();
 //! let mixed = Provider { kems: vec![default.kem(KemId::ML_KEM_768)?, liboqs.kem(KemId::HQC_128)?], ..Provider::empty() };
 //! for a in mixed.algorithms() {
 //!     println!("{} {} ({})", a.kind, a.name, a.implementation);
@@ -27,12 +31,23 @@
 //! What liboqs 0.13 does not expose, and so this backend does not offer: key pairs from seeds for any
 //! KEM but ML-KEM and any scheme but ML-DSA, derandomized encapsulation and signing except for ML-KEM and
 //! ML-DSA, HashML-DSA and ML-DSA's internal and external-mu interfaces, and context strings for schemes
-//! other than ML-DSA. These return [`Error::Unsupported`](crate::Error::Unsupported). FIPS 205 SLH-DSA is
-//! not in liboqs 0.13 (its SPHINCS+ is the round-3 submission, which is not interoperable with it).
+//! other than ML-DSA. These return [`Error::Unsupported`]. FIPS 205 SLH-DSA is not in liboqs 0.13 (its
+//! SPHINCS+ is the round-3 submission, which is not interoperable with it).
 //!
 //! Randomness: liboqs draws its randomness from the RNG passed to each call (see `ffi.rs`: a
-//! randombytes hook installed once per process routes it per thread). All `unsafe` code of qres lives in
-//! that one module.
+//! randombytes hook installed once per process routes it per thread). All `unsafe` code of this crate
+//! lives in that one module; the crate denies it everywhere else.
+//!
+//! ## Features
+//!
+//! | feature | effect |
+//! |---|---|
+//! | *(default)* | liboqs, built from the source bundled in `oqs-sys` (cmake, libclang-dev, a C compiler) unless a system liboqs 0.13.x is found by pkg-config |
+//! | `aws-lc` | qres' `aws-lc` feature: [`fastest_provider`] then takes what `qres::fastest_provider()` takes from AWS-LC (X25519, the AEADs, ML-DSA verification, SHA3-256) |
+
+// No unsafe code anywhere but the liboqs FFI boundary (src/ffi.rs), the only module allowed to opt out.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
 
 mod ffi;
 mod kem;
@@ -43,12 +58,15 @@ mod sig;
 pub use kem::OqsKem;
 pub use sig::OqsSig;
 
-use crate::alg::{KemId, SignatureId};
-use crate::backend::default;
-use crate::primitives::{Kem, SignatureScheme};
-use crate::provider::Provider;
-use crate::xwing::XWing;
 use kem::KemKind;
+use qres::DynCryptoRng;
+use qres::alg::{KemId, SignatureId};
+use qres::backend::{default, fastest};
+use qres::primitives::{Kem, SignatureScheme};
+use qres::provider::Provider;
+use qres::secret::SecretBytes;
+use qres::xwing::XWing;
+use qres::{Error, Result};
 use sig::SigKind;
 
 macro_rules! oqs_kems {
@@ -141,11 +159,11 @@ oqs_sigs! {
     /// Dilithium5 (round 3).
     DILITHIUM_5 = DILITHIUM_5, c"Dilithium5", S;
     /// ML-DSA-44 (FIPS 204) on liboqs.
-    ML_DSA_44 = ML_DSA_44, c"ML-DSA-44", SigKind::MlDsa { eta: 2, l: 4, k: 4, z: mldsa_checks::ZBound::ML_DSA_44 };
+    ML_DSA_44 = ML_DSA_44, c"ML-DSA-44", SigKind::MlDsa { z: mldsa_checks::ZBound::ML_DSA_44 };
     /// ML-DSA-65 (FIPS 204) on liboqs.
-    ML_DSA_65 = ML_DSA_65, c"ML-DSA-65", SigKind::MlDsa { eta: 4, l: 5, k: 6, z: mldsa_checks::ZBound::ML_DSA_65 };
+    ML_DSA_65 = ML_DSA_65, c"ML-DSA-65", SigKind::MlDsa { z: mldsa_checks::ZBound::ML_DSA_65 };
     /// ML-DSA-87 (FIPS 204) on liboqs.
-    ML_DSA_87 = ML_DSA_87, c"ML-DSA-87", SigKind::MlDsa { eta: 2, l: 7, k: 8, z: mldsa_checks::ZBound::ML_DSA_87 };
+    ML_DSA_87 = ML_DSA_87, c"ML-DSA-87", SigKind::MlDsa { z: mldsa_checks::ZBound::ML_DSA_87 };
     /// Falcon-512.
     FALCON_512 = FALCON_512, c"Falcon-512", SigKind::VariableLength;
     /// Falcon-1024.
@@ -248,8 +266,13 @@ oqs_sigs! {
     UOV_V_PKC_SKC = UOV_V_PKC_SKC, c"OV-V-pkc-skc", S;
 }
 
-/// X-Wing over liboqs' ML-KEM-768 and the default backend's X25519.
-pub static X_WING: XWing = XWing::new(&ML_KEM_768, &default::x25519::X25519_DH);
+/// X-Wing over liboqs' ML-KEM-768 and the default backend's X25519 (the X-Wing of [`provider`]).
+pub static X_WING: XWing = XWing::new(&ML_KEM_768, &default::x25519::X25519_DH, qres::backend::backend_token());
+
+/// X-Wing over liboqs' ML-KEM-768 and the X25519 of `qres::fastest_provider()`
+/// ([`qres::backend::fastest::X25519`]: AWS-LC's with qres' `aws-lc` feature, else the default
+/// backend's): the X-Wing of [`fastest_provider`].
+pub static FASTEST_X_WING: XWing = XWing::new(&ML_KEM_768, fastest::X25519, qres::backend::backend_token());
 
 /// The liboqs KEMs the linked liboqs enables (checked at run time), ML-KEM first, strongest first.
 pub fn kems() -> Vec<&'static dyn Kem> {
@@ -279,28 +302,40 @@ pub fn provider() -> Provider {
     Provider { kems, signatures: signatures(), ..d }
 }
 
-/// The fastest *correct* implementation of every algorithm, from either backend (the `oqs` feature's
-/// answer to "prefer the faster implementation"), followed by every liboqs-only algorithm.
+/// `qres::fastest_provider()` with liboqs: the fastest *correct* implementation of every algorithm
+/// among qres' compiled backends and liboqs, followed by every liboqs-only algorithm (HQC, FrodoKEM,
+/// Falcon, ...).
 ///
-/// The choice per algorithm follows the side-by-side measurements in BENCHMARKS.md ("Algorithm agility")
-/// and the known-answer tests:
+/// Built with [`qres::backend::fastest::fastest_provider_with`]; the choice per algorithm follows the
+/// side-by-side measurements in qres' BENCHMARKS.md ("Algorithm agility", "Choice of implementation per
+/// algorithm") and the known-answer tests, which run on this provider too:
 ///
-/// * **ML-KEM and X-Wing from liboqs** (mlkem-native, AVX2): faster than libcrux for every operation
-///   measured, and they pass every ACVP and Wycheproof case.
-/// * **ML-DSA from the default backend** (libcrux), although liboqs 0.13 signs about 2x faster: liboqs'
-///   AVX2 verifier rejects a valid signature in each Wycheproof ML-DSA verify file (the `use_hint`
-///   boundary case; see tests/kat_mldsa.rs) and it offers neither HashML-DSA nor derandomized signing.
-///   Correctness first.
+/// * **ML-KEM-512/768/1024 from liboqs** (mlkem-native, AVX2): faster than libcrux and AWS-LC for every
+///   operation measured, with seeded key generation, and it passes every ACVP and Wycheproof case. Taken
+///   when the linked liboqs enables all three.
+/// * **X-Wing over liboqs' ML-KEM-768** and the X25519 that `qres::fastest_provider()` chooses
+///   ([`FASTEST_X_WING`]), when liboqs enables ML-KEM-768.
+/// * **ML-DSA never from liboqs**, although liboqs 0.13 signs about 2x faster than libcrux: liboqs' AVX2
+///   verifier rejects a valid signature in each Wycheproof ML-DSA verify file (the `use_hint` boundary
+///   case; see qres' tests/kat_mldsa.rs) and it offers neither HashML-DSA nor derandomized signing.
+///   Correctness first: ML-DSA is what `qres::fastest_provider()` serves.
+/// * **Everything else** (X25519, AEADs, KDFs, hashes, MACs, DHKEM) as `qres::fastest_provider()`: the
+///   default backend, or AWS-LC where it measured faster when qres' `aws-lc` feature is on (this crate's
+///   `aws-lc` feature turns it on).
 ///
-/// Everything liboqs does not implement comes from the default backend.
+/// Without `aws-lc` this serves exactly what `qres::backend::oqs::fastest_provider()` served before the
+/// liboqs backend left qres; with it, what `qres::fastest_provider()` served with both `oqs` and `aws-lc`.
 pub fn fastest_provider() -> Provider {
+    let mut faster: Vec<&'static dyn Kem> = Vec::new();
+    if ML_KEM_768.is_enabled() {
+        faster.push(&FASTEST_X_WING);
+    }
+    if [&ML_KEM_768, &ML_KEM_1024, &ML_KEM_512].iter().all(|k| k.is_enabled()) {
+        faster.extend([&ML_KEM_768 as &'static dyn Kem, &ML_KEM_1024, &ML_KEM_512]);
+    }
     let liboqs = provider();
-    let d = default::provider();
-    let mut signatures: Vec<&'static dyn SignatureScheme> = d.signatures.clone();
-    signatures.extend(
-        liboqs.signatures.iter().copied().filter(|s| !signatures.iter().any(|o| o.id() == s.id())).collect::<Vec<_>>(),
-    );
-    Provider { signatures, ..liboqs }
+    let liboqs_only = Provider { kems: liboqs.kems, signatures: liboqs.signatures, ..Provider::empty() };
+    fastest::fastest_provider_with(&Provider { kems: faster, ..Provider::empty() }, &liboqs_only)
 }
 
 /// liboqs algorithm names that are enabled in the linked liboqs but have no qres id. Empty for liboqs
@@ -317,23 +352,57 @@ pub fn unmapped_algorithms() -> Vec<&'static str> {
     kems.chain(sigs).collect()
 }
 
+/// `Error::InvalidLength` unless `actual == expected`, naming the input (as qres' own backends report).
+fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {
+    if expected == actual { Ok(()) } else { Err(Error::InvalidLength { what, expected, actual }) }
+}
+
+/// `len` fresh random bytes from `rng` in a zeroizing buffer.
+fn random_secret(rng: &mut dyn DynCryptoRng, len: usize) -> Result<SecretBytes> {
+    let mut out = SecretBytes::zeroed(len);
+    rng.fill_random(out.as_mut_bytes())?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Error, OsRng, SignInput};
+    use qres::{OsRng, SignInput};
 
     #[test]
-    fn fastest_provider_takes_ml_kem_from_liboqs_and_ml_dsa_from_the_default_backend() {
+    fn fastest_provider_takes_ml_kem_and_x_wing_from_liboqs_and_the_rest_from_qres_fastest() {
         let p = fastest_provider();
-        assert_eq!(p.kem(KemId::ML_KEM_768).unwrap().implementation(), ML_KEM_768.implementation());
-        assert_eq!(
-            p.signature(SignatureId::ML_DSA_65).unwrap().implementation(),
-            default::provider().signature(SignatureId::ML_DSA_65).unwrap().implementation()
-        );
+        let qres_fastest = qres::fastest_provider();
+        for id in [KemId::ML_KEM_512, KemId::ML_KEM_768, KemId::ML_KEM_1024] {
+            assert_eq!(p.kem(id).unwrap().implementation(), "liboqs", "{id}");
+        }
+        assert!(core::ptr::addr_eq(p.kem(KemId::X_WING).unwrap(), &FASTEST_X_WING));
+        // ML-DSA is never liboqs': what qres' fastest provider serves (the default backend, or AWS-LC).
+        for id in [SignatureId::ML_DSA_44, SignatureId::ML_DSA_65, SignatureId::ML_DSA_87] {
+            assert!(core::ptr::addr_eq(p.signature(id).unwrap(), qres_fastest.signature(id).unwrap()), "{id}");
+        }
         assert_ne!(p.signature(SignatureId::ML_DSA_65).unwrap().implementation(), ML_DSA_65.implementation());
-        // liboqs-only schemes are still reachable.
+        // Every other algorithm of qres' fastest provider is served by the same implementation object, and
+        // X-Wing's X25519 is the one that provider chooses.
+        let ours = p.algorithms();
+        for a in qres_fastest.algorithms() {
+            let b =
+                ours.iter().find(|b| b.kind == a.kind && b.id == a.id).unwrap_or_else(|| panic!("{} missing", a.name));
+            if !a.name.starts_with("ML-KEM") {
+                assert_eq!(b.implementation, a.implementation, "{}", a.name);
+            }
+        }
+        let x25519 = p.key_agreement(qres::GroupId::X25519).unwrap();
+        assert!(core::ptr::addr_eq(x25519, qres::backend::fastest::X25519));
+        // No id is listed twice (lookups and `algorithms()` agree).
+        for (i, a) in ours.iter().enumerate() {
+            assert!(!ours[..i].iter().any(|b| b.kind == a.kind && b.id == a.id), "{} listed twice", a.name);
+        }
+        // liboqs-only schemes follow.
         assert!(p.signature(SignatureId::from_name("Falcon-512").unwrap()).is_ok());
         assert!(p.kem(KemId::from_name("HQC-128").unwrap()).is_ok());
+        assert_eq!(p.kems.len(), qres_fastest.kems.len() + ALL_KEMS.len() - 3);
+        assert_eq!(p.signatures.len(), qres_fastest.signatures.len() + ALL_SIGNATURES.len() - 3);
     }
 
     #[test]
@@ -363,7 +432,7 @@ mod tests {
         assert_eq!(p.signature(SignatureId::FALCON_512).unwrap().implementation(), "liboqs");
         assert!(p.kem(KemId::X_WING).is_ok());
         assert!(p.kem(KemId::DHKEM_X25519_HKDF_SHA256).is_ok());
-        assert!(p.aead(crate::AeadId::AES_256_GCM).is_ok());
+        assert!(p.aead(qres::AeadId::AES_256_GCM).is_ok());
         let listed = p.algorithms();
         assert!(listed.iter().any(|a| a.name == "Classic-McEliece-348864" && a.implementation == "liboqs"));
     }
@@ -383,7 +452,10 @@ mod tests {
             assert!(matches!(sk.decapsulate(&enc.ciphertext[1..]), Err(Error::InvalidLength { .. })));
             assert!(matches!(k.parse_public_key(&[0u8; 3]), Err(Error::InvalidLength { .. })));
             assert!(matches!(k.key_pair_from_seed(&[0u8; 64]), Err(Error::Unsupported(_))));
-            assert!(matches!(k.encapsulate_derand(sk.public_key(), &[]), Err(Error::Unsupported(_))));
+            assert!(matches!(
+                k.encapsulate_derand(sk.public_key(), &[], qres::hazmat::token()),
+                Err(Error::Unsupported(_))
+            ));
             assert_eq!(enc.ciphertext.len(), sizes.ciphertext);
             // Export and import with the public key; a foreign public key fails the consistency test.
             let expanded = k.expanded_secret_key(&sk).unwrap();
@@ -424,8 +496,8 @@ mod tests {
             assert_eq!(sk.verifying_key().verify(b"message", b"", &too_long), Err(Error::AuthenticationFailed));
             assert!(matches!(sk.sign(b"m", b"ctx", &mut OsRng), Err(Error::Unsupported(_))));
             assert!(matches!(sk.sign_deterministic(b"m", b""), Err(Error::Unsupported(_))));
-            let digest = crate::PreHash::Sha2_256.digest(b"m");
-            let prehashed = SignInput::PreHashed { hash: crate::PreHash::Sha2_256, digest: &digest, context: b"" };
+            let digest = qres::PreHash::Sha2_256.digest(b"m");
+            let prehashed = SignInput::PreHashed { hash: qres::PreHash::Sha2_256, digest: &digest, context: b"" };
             assert!(matches!(s.sign(&sk, prehashed, &mut OsRng), Err(Error::Unsupported(_))));
             let expanded = s.expanded_signing_key(&sk).unwrap();
             let back = s.import_signing_key(expanded.as_bytes(), sk.verifying_key().as_bytes()).unwrap();
@@ -441,8 +513,8 @@ mod tests {
     #[test]
     fn a_failing_rng_is_an_error_not_a_key() {
         struct Failing;
-        impl crate::DynCryptoRng for Failing {
-            fn fill_random(&mut self, _: &mut [u8]) -> crate::Result<()> {
+        impl qres::DynCryptoRng for Failing {
+            fn fill_random(&mut self, _: &mut [u8]) -> qres::Result<()> {
                 Err(Error::RandomnessUnavailable)
             }
         }
@@ -452,8 +524,8 @@ mod tests {
         assert!(matches!(sk.public_key().encapsulate(&mut Failing), Err(Error::RandomnessUnavailable)));
         // A panicking RNG is contained (no unwinding through C) and reported the same way.
         struct Panicking;
-        impl crate::DynCryptoRng for Panicking {
-            fn fill_random(&mut self, _: &mut [u8]) -> crate::Result<()> {
+        impl qres::DynCryptoRng for Panicking {
+            fn fill_random(&mut self, _: &mut [u8]) -> qres::Result<()> {
                 panic!("rng panicked")
             }
         }

@@ -1,4 +1,4 @@
-//! The boundary to liboqs: the one module of qres that contains `unsafe` code.
+//! The boundary to liboqs: the one module of qres-oqs that contains `unsafe` code.
 //!
 //! Everything here is a thin, checked wrapper over liboqs' C API as bound by `oqs-sys` (re-exported as
 //! `oqs::ffi`):
@@ -6,7 +6,7 @@
 //! * [`RawKem`] and [`RawSig`] own an `OQS_KEM` / `OQS_SIG` object and call its function pointers. Every
 //!   buffer handed to C is a Rust slice whose length is compared with the object's declared length *before*
 //!   the call; a mismatch is a typed error, never a call.
-//! * Randomness: liboqs draws all of its randomness through `OQS_randombytes`. At first use qres installs
+//! * Randomness: liboqs draws all of its randomness through `OQS_randombytes`. At first use this crate installs
 //!   [`randombytes_hook`] with `OQS_randombytes_custom_algorithm`; during a call made through
 //!   [`with_rng`] the hook serves bytes from the caller's [`DynCryptoRng`] (a thread-local pointer, so
 //!   concurrent calls on other threads are unaffected), otherwise it serves the operating system's RNG as
@@ -30,11 +30,9 @@
 //!
 //! Not exposed by liboqs 0.13 at all (so not offered by this backend): derandomized key generation for
 //! any KEM but ML-KEM, HashML-DSA, ML-DSA's internal and external-mu interfaces, and validity checks of
-//! encoded keys (the FIPS 203 checks are done in Rust, in `mlkem.rs`).
+//! encoded keys (the FIPS 203 checks are done in Rust, in `mlkem_checks.rs`).
 #![allow(unsafe_code)]
 
-use crate::error::{Error, Result};
-use crate::random::DynCryptoRng;
 use core::ffi::{CStr, c_char};
 use core::ptr::NonNull;
 use oqs::ffi::common::OQS_STATUS;
@@ -45,6 +43,8 @@ use oqs::ffi::rand::OQS_randombytes_custom_algorithm;
 use oqs::ffi::sig::{
     OQS_SIG, OQS_SIG_alg_count, OQS_SIG_alg_identifier, OQS_SIG_alg_is_enabled, OQS_SIG_free, OQS_SIG_new,
 };
+use qres::DynCryptoRng;
+use qres::{Error, Result};
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
@@ -170,7 +170,7 @@ fn status(s: OQS_STATUS, what: &'static str) -> Result<()> {
 }
 
 fn check(what: &'static str, expected: usize, actual: usize) -> Result<()> {
-    crate::error::check_len(what, expected, actual)
+    crate::check_len(what, expected, actual)
 }
 
 /// Names liboqs knows, enabled or not, from an `OQS_*_alg_count` / `OQS_*_alg_identifier` pair.
@@ -321,7 +321,7 @@ impl RawKem {
         let f = self.object().decaps.ok_or(Error::Backend("liboqs KEM without decaps"))?;
         // Decapsulation draws no randomness; run it under the OS RNG all the same, so that it never
         // depends on what another caller on this thread installed.
-        with_rng(&mut crate::OsRng, || {
+        with_rng(&mut qres::OsRng, || {
             // SAFETY: `sk`, `ct` readable and `ss` writable, each exactly as long as liboqs declares.
             status(unsafe { f(ss.as_mut_ptr(), ct.as_ptr(), sk.as_ptr()) }, "liboqs decapsulation failed")
         })
@@ -423,7 +423,7 @@ impl RawSig {
         let l = self.lengths;
         check("liboqs signing key", l.secret_key, sk.len())?;
         check("liboqs signature buffer", l.signature, signature.len())?;
-        if context.len() > crate::primitives::sig::MAX_CONTEXT_LEN {
+        if context.len() > qres::primitives::sig::MAX_CONTEXT_LEN {
             return Err(Error::LengthOutOfRange {
                 what: "signature context string",
                 min: 0,
@@ -484,7 +484,7 @@ impl RawSig {
             return Err(Error::Unsupported("context strings (this liboqs scheme takes none)"));
         }
         let s = self.object();
-        with_rng(&mut crate::OsRng, || {
+        with_rng(&mut qres::OsRng, || {
             let rc = if context.is_empty() {
                 let f = s.verify.ok_or(Error::Backend("liboqs scheme without verify"))?;
                 // SAFETY: all inputs are readable for the lengths passed; `pk` has the declared length and

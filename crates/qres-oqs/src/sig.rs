@@ -15,28 +15,24 @@
 //! scheme's signatures have exactly that length, and verification rejects any other length before calling
 //! liboqs (whose verifiers for those schemes read the declared length regardless of the length passed).
 
-use super::ffi::{FixedBytes, RawSig};
-use super::mldsa_checks::ZBound;
-use crate::alg::SignatureId;
-use crate::error::{Error, Result, check_len};
-use crate::primitives::KeyState;
-use crate::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
-use crate::random::{DynCryptoRng, random_secret};
-use crate::secret::SecretBytes;
+use crate::ffi::{FixedBytes, RawSig};
+use crate::mldsa_checks::ZBound;
+use crate::{check_len, random_secret};
 use core::ffi::CStr;
+use qres::DynCryptoRng;
+use qres::alg::SignatureId;
+use qres::backend::default::mldsa;
+use qres::primitives::KeyState;
+use qres::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
+use qres::secret::SecretBytes;
+use qres::{Error, Result};
 use std::sync::OnceLock;
 
 /// Which extra rules an [`OqsSig`] follows.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(super) enum SigKind {
-    /// ML-DSA with its `eta`, `l` and `k` (for the expanded-key check).
+    /// ML-DSA (the FIPS 204 expanded-key check of qres' default backend on import, and the `z` bound).
     MlDsa {
-        /// Secret coefficient bound.
-        eta: u8,
-        /// Columns of A.
-        l: usize,
-        /// Rows of A.
-        k: usize,
         /// The `z` bound checked before liboqs verifies (see `mldsa_checks`).
         z: ZBound,
     },
@@ -95,7 +91,11 @@ impl OqsSig {
 
     fn secret<'a>(&self, key: &'a SigningKey) -> Result<&'a OqsSigningSecret> {
         if key.algorithm() != self.id {
-            return Err(Error::InvalidInput("signing key belongs to a different signature algorithm"));
+            return Err(Error::WrongAlgorithm {
+                what: "signing key",
+                expected: self.id.to_string(),
+                actual: key.algorithm().to_string(),
+            });
         }
         key.backend_state::<OqsSigningSecret>().ok_or(Error::KeyMismatch("liboqs signature scheme"))
     }
@@ -116,12 +116,13 @@ impl OqsSig {
     }
 
     fn assemble(&'static self, seed: Option<&[u8]>, pk: &[u8], sk: SecretBytes) -> Result<SigningKey> {
-        let verifying = VerifyingKey::new_unchecked(self, pk)?;
+        let verifying = VerifyingKey::new_unchecked(self, pk, qres::backend::backend_token())?;
         Ok(SigningKey::from_parts(
             self,
             seed.map(SecretBytes::from_slice),
             verifying,
             Box::new(OqsSigningSecret { sk }),
+            qres::backend::backend_token(),
         ))
     }
 
@@ -148,10 +149,23 @@ impl OqsSig {
     fn check_expanded(&self, expanded: &[u8]) -> Result<()> {
         let l = self.raw_or_err()?.lengths();
         check_len("expanded signing key", l.secret_key, expanded.len())?;
-        if let SigKind::MlDsa { eta, l, k, .. } = self.kind {
-            crate::backend::default::mldsa::check_expanded_key(expanded, eta, l, k)?;
+        if let SigKind::MlDsa { .. } = self.kind {
+            mldsa::check_expanded_signing_key(self.id, expanded)?;
         }
         Ok(())
+    }
+}
+
+impl OqsSig {
+    /// Signing with the given ML-DSA `rnd` (liboqs draws exactly these 32 bytes through the hook).
+    fn sign_fixed(&self, key: &SigningKey, input: SignInput<'_>, randomness: &[u8]) -> Result<Signature> {
+        let secret = self.secret(key)?;
+        match self.kind {
+            SigKind::MlDsa { .. } => self.sign_mldsa(secret.sk.as_bytes(), input, randomness),
+            SigKind::VariableLength | SigKind::Generic => {
+                Err(Error::Unsupported("derandomized signing (liboqs draws this scheme's randomness itself)"))
+            }
+        }
     }
 }
 
@@ -209,17 +223,21 @@ impl SignatureScheme for OqsSig {
     fn parse_verifying_key(&'static self, bytes: &[u8]) -> Result<VerifyingKey> {
         // No liboqs scheme defines a validity check on encoded public keys beyond their length.
         check_len("verifying key", self.raw_or_err()?.lengths().public_key, bytes.len())?;
-        VerifyingKey::new_unchecked(self, bytes)
+        VerifyingKey::new_unchecked(self, bytes, qres::backend::backend_token())
     }
 
-    fn sign_derand(&self, key: &SigningKey, input: SignInput<'_>, randomness: &[u8]) -> Result<Signature> {
-        let secret = self.secret(key)?;
-        match self.kind {
-            SigKind::MlDsa { .. } => self.sign_mldsa(secret.sk.as_bytes(), input, randomness),
-            SigKind::VariableLength | SigKind::Generic => {
-                Err(Error::Unsupported("derandomized signing (liboqs draws this scheme's randomness itself)"))
-            }
-        }
+    fn sign_derand(
+        &self,
+        key: &SigningKey,
+        input: SignInput<'_>,
+        randomness: &[u8],
+        _token: qres::primitives::HazmatToken,
+    ) -> Result<Signature> {
+        self.sign_fixed(key, input, randomness)
+    }
+
+    fn sign_deterministic(&self, key: &SigningKey, input: SignInput<'_>) -> Result<Signature> {
+        self.sign_fixed(key, input, &[0u8; MLDSA_RND_LEN])
     }
 
     fn sign(&self, key: &SigningKey, input: SignInput<'_>, rng: &mut dyn DynCryptoRng) -> Result<Signature> {
@@ -235,7 +253,11 @@ impl SignatureScheme for OqsSig {
 
     fn verify(&self, key: &VerifyingKey, input: SignInput<'_>, signature: &[u8]) -> Result<()> {
         if key.algorithm() != self.id {
-            return Err(Error::InvalidInput("verifying key belongs to a different signature algorithm"));
+            return Err(Error::WrongAlgorithm {
+                what: "verifying key",
+                expected: self.id.to_string(),
+                actual: key.algorithm().to_string(),
+            });
         }
         let (message, context) = self.pure(input)?;
         let raw = self.raw_or_err()?;
@@ -258,7 +280,7 @@ impl SignatureScheme for OqsSig {
         let vk = self.parse_verifying_key(verifying_key)?;
         let key = self.assemble(None, vk.as_bytes(), SecretBytes::from_slice(expanded))?;
         let input = SignInput::Pure { message: PCT_MESSAGE, context: b"" };
-        let signature = self.sign(&key, input, &mut crate::OsRng)?;
+        let signature = self.sign(&key, input, &mut qres::OsRng)?;
         match self.verify(key.verifying_key(), input, signature.as_bytes()) {
             Ok(()) => Ok(key),
             Err(Error::AuthenticationFailed) => Err(Error::InvalidKey {
@@ -269,7 +291,13 @@ impl SignatureScheme for OqsSig {
         }
     }
 
-    fn sign_with_expanded_key(&self, expanded: &[u8], input: SignInput<'_>, randomness: &[u8]) -> Result<Signature> {
+    fn sign_with_expanded_key(
+        &self,
+        expanded: &[u8],
+        input: SignInput<'_>,
+        randomness: &[u8],
+        _token: qres::primitives::HazmatToken,
+    ) -> Result<Signature> {
         if !matches!(self.kind, SigKind::MlDsa { .. }) {
             return Err(Error::Unsupported("derandomized signing (liboqs draws this scheme's randomness itself)"));
         }

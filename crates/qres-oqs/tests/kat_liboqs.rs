@@ -1,4 +1,4 @@
-//! liboqs' own known-answer digests, reproduced through qres' traits (feature `oqs`).
+//! liboqs' own known-answer digests, reproduced through qres' traits.
 //!
 //! liboqs checks every algorithm against the SHA-256 digest of the first record of a NIST-style KAT
 //! response file (`liboqs/tests/KATs/{kem,sig}/kats.json`, shipped in the `oqs-sys` crate source, "single"
@@ -11,14 +11,13 @@
 //! encodings, and (for ML-KEM and ML-DSA) the default backend too, which must draw its randomness the way
 //! liboqs does.
 
-#![cfg(feature = "oqs")]
-
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use common::backends;
-use qres::backend::oqs::{ALL_KEMS, ALL_SIGNATURES};
 use qres::rng::CtrDrbgCore;
 use qres::{Kem, KemId, SignatureId, SignatureScheme};
+use qres_oqs::{ALL_KEMS, ALL_SIGNATURES};
 use rand_chacha::rand_core::{TryCryptoRng, TryRng};
 use serde_json::Value;
 use sha2::{Digest, Sha256};

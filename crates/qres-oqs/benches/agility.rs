@@ -2,7 +2,7 @@
 //! offers, all through qres' traits (what an application pays), in one run. Figures in BENCHMARKS.md
 //! ("Algorithm agility").
 //!
-//! `cargo bench --features oqs --bench agility`
+//! `cargo bench -p qres-oqs --bench agility`
 //!
 //! * ML-KEM-768 keygen / encaps / decaps and X-Wing: default (libcrux) vs liboqs (mlkem-native);
 //! * ML-DSA-65 keygen / sign / verify: default (libcrux) vs liboqs (pq-crystals);
@@ -12,8 +12,9 @@
 //! The run starts by printing the encoding sizes of every scheme measured (the table's size columns).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use qres::backend::{default, oqs};
+use qres::backend::default;
 use qres::{Kem, OsRng, SignatureScheme};
+use qres_oqs as oqs;
 use std::hint::black_box;
 use std::time::Duration;
 

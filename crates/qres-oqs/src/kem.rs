@@ -13,14 +13,14 @@
 //! Secret keys live in [`SecretBytes`] (zeroized on drop). Every length is checked here, with the
 //! algorithm's name in the error, before anything reaches liboqs; [`super::ffi`] checks them once more.
 
-use super::ffi::{FixedBytes, RawKem};
-use super::mlkem_checks;
-use crate::alg::KemId;
-use crate::error::{Error, Result, check_len};
-use crate::primitives::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
-use crate::random::{DynCryptoRng, random_secret};
-use crate::secret::{SecretBytes, SharedSecret};
+use crate::ffi::{FixedBytes, RawKem};
+use crate::{check_len, mlkem_checks, random_secret};
 use core::ffi::CStr;
+use qres::DynCryptoRng;
+use qres::alg::KemId;
+use qres::primitives::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
+use qres::secret::{SecretBytes, SharedSecret};
+use qres::{Error, Result};
 use std::sync::OnceLock;
 use subtle::ConstantTimeEq;
 
@@ -70,7 +70,7 @@ impl OqsKem {
         self.name.to_str().unwrap_or("")
     }
 
-    /// Whether the linked liboqs enables this algorithm. A [`Provider`](crate::Provider) built by
+    /// Whether the linked liboqs enables this algorithm. A [`Provider`](qres::Provider) built by
     /// [`super::provider`] lists only enabled algorithms; calling a disabled one is
     /// [`Error::Unsupported`].
     pub fn is_enabled(&self) -> bool {
@@ -87,7 +87,11 @@ impl OqsKem {
 
     fn secret<'a>(&self, key: &'a KemSecretKey) -> Result<&'a OqsKemSecret> {
         if key.algorithm() != self.id {
-            return Err(Error::InvalidInput("secret key belongs to a different KEM algorithm"));
+            return Err(Error::WrongAlgorithm {
+                what: "KEM secret key",
+                expected: self.id.to_string(),
+                actual: key.algorithm().to_string(),
+            });
         }
         key.backend_state::<OqsKemSecret>().ok_or(Error::KeyMismatch("liboqs KEM"))
     }
@@ -96,14 +100,36 @@ impl OqsKem {
         if public_key.algorithm() == self.id {
             Ok(())
         } else {
-            Err(Error::InvalidInput("public key belongs to a different KEM algorithm"))
+            Err(Error::WrongAlgorithm {
+                what: "KEM public key",
+                expected: self.id.to_string(),
+                actual: public_key.algorithm().to_string(),
+            })
         }
     }
 
     /// Builds a key from liboqs' outputs.
     fn assemble(&'static self, seed: Option<&[u8]>, pk: &[u8], sk: SecretBytes) -> Result<KemSecretKey> {
-        let public = KemPublicKey::new_unchecked(self, pk)?;
-        Ok(KemSecretKey::from_parts(self, seed.map(SecretBytes::from_slice), public, Box::new(OqsKemSecret { sk })))
+        let public = KemPublicKey::new_unchecked(self, pk, qres::backend::backend_token())?;
+        Ok(KemSecretKey::from_parts(
+            self,
+            seed.map(SecretBytes::from_slice),
+            public,
+            Box::new(OqsKemSecret { sk }),
+            qres::backend::backend_token(),
+        ))
+    }
+
+    /// Encapsulation with the given ML-KEM `m` (liboqs draws exactly these 32 bytes through the hook).
+    fn encapsulate_fixed(&self, public_key: &KemPublicKey, randomness: &[u8]) -> Result<Encapsulation> {
+        if !matches!(self.kind, KemKind::MlKem { .. }) {
+            return Err(Error::Unsupported("derandomized encapsulation (liboqs 0.13 offers it for ML-KEM only)"));
+        }
+        check_len("ML-KEM encapsulation randomness", MLKEM_M_LEN, randomness.len())?;
+        let mut m = FixedBytes::new(randomness);
+        let enc = self.encapsulate_with(public_key, &mut m)?;
+        m.finish()?;
+        Ok(enc)
     }
 
     fn encapsulate_with(&self, public_key: &KemPublicKey, rng: &mut dyn DynCryptoRng) -> Result<Encapsulation> {
@@ -120,7 +146,7 @@ impl OqsKem {
     /// Pairwise-consistency test: encapsulating to the public key and decapsulating with the secret key
     /// must agree (a mismatched pair gives a pseudorandom secret under implicit rejection).
     fn pairwise_consistent(&self, key: &KemSecretKey) -> Result<bool> {
-        let enc = self.encapsulate_with(key.public_key(), &mut crate::OsRng)?;
+        let enc = self.encapsulate_with(key.public_key(), &mut qres::OsRng)?;
         let shared = self.decapsulate(key, &enc.ciphertext)?;
         Ok(bool::from(shared.as_bytes().ct_eq(enc.shared_secret.as_bytes())))
     }
@@ -193,7 +219,7 @@ impl Kem for OqsKem {
                 reason: "coefficient not reduced modulo q (FIPS 203 modulus check)",
             });
         }
-        KemPublicKey::new_unchecked(self, bytes)
+        KemPublicKey::new_unchecked(self, bytes, qres::backend::backend_token())
     }
 
     fn secret_key_from_expanded(&'static self, bytes: &[u8]) -> Result<KemSecretKey> {
@@ -209,7 +235,13 @@ impl Kem for OqsKem {
             reason: "embedded hash of the encapsulation key does not match (FIPS 203 hash check)",
         })?;
         let public = self.parse_public_key(ek)?;
-        Ok(KemSecretKey::from_parts(self, None, public, Box::new(OqsKemSecret { sk: SecretBytes::from_slice(bytes) })))
+        Ok(KemSecretKey::from_parts(
+            self,
+            None,
+            public,
+            Box::new(OqsKemSecret { sk: SecretBytes::from_slice(bytes) }),
+            qres::backend::backend_token(),
+        ))
     }
 
     fn import_secret_key(&'static self, expanded: &[u8], public_key: &[u8]) -> Result<KemSecretKey> {
@@ -227,6 +259,7 @@ impl Kem for OqsKem {
             None,
             public,
             Box::new(OqsKemSecret { sk: SecretBytes::from_slice(expanded) }),
+            qres::backend::backend_token(),
         );
         if self.pairwise_consistent(&key)? { Ok(key) } else { Err(mismatch) }
     }
@@ -235,22 +268,20 @@ impl Kem for OqsKem {
         Ok(SecretBytes::from_slice(self.secret(key)?.sk.as_bytes()))
     }
 
-    fn encapsulate_derand(&self, public_key: &KemPublicKey, randomness: &[u8]) -> Result<Encapsulation> {
-        if !matches!(self.kind, KemKind::MlKem { .. }) {
-            return Err(Error::Unsupported("derandomized encapsulation (liboqs 0.13 offers it for ML-KEM only)"));
-        }
-        check_len("ML-KEM encapsulation randomness", MLKEM_M_LEN, randomness.len())?;
-        let mut m = FixedBytes::new(randomness);
-        let enc = self.encapsulate_with(public_key, &mut m)?;
-        m.finish()?;
-        Ok(enc)
+    fn encapsulate_derand(
+        &self,
+        public_key: &KemPublicKey,
+        randomness: &[u8],
+        _token: qres::primitives::HazmatToken,
+    ) -> Result<Encapsulation> {
+        self.encapsulate_fixed(public_key, randomness)
     }
 
     fn encapsulate(&self, public_key: &KemPublicKey, rng: &mut dyn DynCryptoRng) -> Result<Encapsulation> {
         match self.kind {
             KemKind::MlKem { .. } => {
                 let m = random_secret(rng, MLKEM_M_LEN)?;
-                self.encapsulate_derand(public_key, m.as_bytes())
+                self.encapsulate_fixed(public_key, m.as_bytes())
             }
             KemKind::Hqc | KemKind::Generic => self.encapsulate_with(public_key, rng),
         }

@@ -1,16 +1,16 @@
-//! Differential tests (feature `oqs`): the default backend (libcrux) and the liboqs backend must agree byte
+//! Differential tests: the default backend (libcrux) and the liboqs backend must agree byte
 //! for byte on ML-KEM and ML-DSA given the same seeds and randomness, and accept each other's outputs.
 //!
 //! Inputs come from a ChaCha20 RNG with a fixed seed (printed, and overridable with `QRES_DIFF_SEED`), so a
 //! failure is reproducible; `QRES_DIFF_CASES` changes the number of cases per parameter set.
 
-#![cfg(feature = "oqs")]
-
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use common::{Tally, bytes, cases, rng};
-use qres::backend::{default, oqs};
+use qres::backend::default;
 use qres::{Error, Kem, SignInput, SignatureScheme};
+use qres_oqs as oqs;
 use rand_chacha::rand_core::Rng;
 
 fn mlkem(a: &'static dyn Kem, b: &'static dyn Kem) {
@@ -27,7 +27,10 @@ fn mlkem(a: &'static dyn Kem, b: &'static dyn Kem) {
         // Each backend encapsulates to the other's parsed public key.
         let pka = a.parse_public_key(skb.public_key().as_bytes()).unwrap();
         let pkb = b.parse_public_key(ska.public_key().as_bytes()).unwrap();
-        let (ea, eb) = (a.encapsulate_derand(&pka, &m).unwrap(), b.encapsulate_derand(&pkb, &m).unwrap());
+        let (ea, eb) = (
+            a.encapsulate_derand(&pka, &m, qres::hazmat::token()).unwrap(),
+            b.encapsulate_derand(&pkb, &m, qres::hazmat::token()).unwrap(),
+        );
         let encaps_agree = ea.ciphertext == eb.ciphertext && ea.shared_secret == eb.shared_secret;
         // Cross-decapsulation, and implicit rejection of a tampered ciphertext (same pseudorandom key).
         let cross = skb.decapsulate(&ea.ciphertext).unwrap() == ea.shared_secret
@@ -80,7 +83,10 @@ fn mldsa(a: &'static dyn SignatureScheme, b: &'static dyn SignatureScheme) {
         let keys_agree = ska.verifying_key().as_bytes() == skb.verifying_key().as_bytes()
             && a.expanded_signing_key(&ska).unwrap() == b.expanded_signing_key(&skb).unwrap();
         let (da, db) = (a.sign_deterministic(&ska, input).unwrap(), b.sign_deterministic(&skb, input).unwrap());
-        let (ha, hb) = (a.sign_derand(&ska, input, &rnd).unwrap(), b.sign_derand(&skb, input, &rnd).unwrap());
+        let (ha, hb) = (
+            a.sign_derand(&ska, input, &rnd, qres::hazmat::token()).unwrap(),
+            b.sign_derand(&skb, input, &rnd, qres::hazmat::token()).unwrap(),
+        );
         let signatures_agree = da == db && ha == hb && da != ha;
         // Cross-verification, and rejection of a modified signature on both.
         let vka = a.parse_verifying_key(skb.verifying_key().as_bytes()).unwrap();
@@ -153,8 +159,13 @@ fn malformed_inputs_give_the_same_typed_errors() {
                 && matches!(b.key_pair_from_seed(&vec![0u8; len]), Err(Error::InvalidLength { .. }));
             tally.check(same, || format!("{}: seed of {len} bytes", a.id()));
         }
-        let same = matches!(a.encapsulate_derand(sk.public_key(), &[0u8; 31]), Err(Error::InvalidLength { .. }))
-            && matches!(b.encapsulate_derand(sk.public_key(), &[0u8; 31]), Err(Error::InvalidLength { .. }));
+        let same = matches!(
+            a.encapsulate_derand(sk.public_key(), &[0u8; 31], qres::hazmat::token()),
+            Err(Error::InvalidLength { .. })
+        ) && matches!(
+            b.encapsulate_derand(sk.public_key(), &[0u8; 31], qres::hazmat::token()),
+            Err(Error::InvalidLength { .. })
+        );
         tally.check(same, || format!("{}: short encapsulation randomness", a.id()));
     }
     tally.finish(3 * 14, 0);
