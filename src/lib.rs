@@ -69,6 +69,8 @@
 #![cfg_attr(not(feature = "oqs"), forbid(unsafe_code))]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly): each item gated by a feature is marked with the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "age")]
 pub mod age;
