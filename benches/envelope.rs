@@ -1,4 +1,4 @@
-//! Envelopes side by side with rust-hpke (DESIGN 5; figures in BENCHMARKS.md).
+//! Envelopes side by side with rust-hpke (figures in BENCHMARKS.md).
 //!
 //! `cargo bench --features aws-lc --bench envelope`: seal+open of 1 KiB and 1 MiB, single-shot, X-Wing +
 //! HKDF-SHA256 + AES-256-GCM, for (a) a qres envelope, (b) qres's HPKE single-shot — each through the
@@ -7,13 +7,14 @@
 //! the envelope writer and reader on 64 MiB (both providers) beside raw aws-lc-rs AES-256-GCM on the same
 //! 64 KiB chunks.
 
+mod common;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use hpke::{Kem as _, OpModeR, OpModeS};
 use qres::envelope::{self, EnvelopeReader, EnvelopeWriter, OpenOptions, Recipient, SealOptions};
 use qres::hpke::{ReceiverParams, SenderParams, Suite};
 use qres::{KemId, OsRng, Provider, default_provider, fastest_provider};
 use std::io::{Read, Write};
-use std::time::Duration;
 
 /// The providers measured: the default and the fastest.
 fn providers() -> [(&'static str, Provider); 2] {
@@ -141,16 +142,9 @@ fn streaming(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config(20, 3);
     targets = seal_open, streaming
 }
 criterion_main!(benches);

@@ -1,4 +1,4 @@
-//! Primitives side by side with the candidate crates, in one run (DESIGN 5; figures in BENCHMARKS.md).
+//! Primitives side by side with the candidate crates, in one run (figures in BENCHMARKS.md).
 //!
 //! `cargo bench --features aws-lc --bench primitives` — each group measures qres (through the default, the
 //! aws-lc and the fastest provider: rows `qres-default`, `qres-aws-lc`, `qres-fastest`) and its peers on
@@ -13,10 +13,11 @@
 //!
 //! Without `--features aws-lc` the `qres-aws-lc` rows are absent and `qres-fastest` is the default.
 
+mod common;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use qres::{AeadId, GroupId, HashId, KdfId, KemId, MacId, OsRng, Provider, SignatureId, default_provider};
 use std::hint::black_box;
-use std::time::Duration;
 
 type TestRng = rand_core::UnwrapErr<OsRng>;
 
@@ -181,7 +182,7 @@ fn aes_256_gcm(c: &mut Criterion) {
         let mut tag = [0u8; 16];
         for (name, qres_key) in &qres_keys {
             g.bench_with_input(BenchmarkId::new(*name, label), &size, |b, _| {
-                b.iter(|| qres_key.seal_in_place_detached(&nonce, b"", &mut buf, &mut tag).unwrap())
+                b.iter(|| qres_key.seal_in_place_detached_with_nonce(&nonce, b"", &mut buf, &mut tag).unwrap())
             });
         }
         g.bench_with_input(BenchmarkId::new("rustcrypto", label), &size, |b, _| {
@@ -268,7 +269,7 @@ fn symmetric(c: &mut Criterion) {
         let mut tag = [0u8; 16];
         g.throughput(Throughput::Bytes(big.len() as u64));
         g.bench_function(format!("ChaCha20-Poly1305 64KiB/{name}"), |b| {
-            b.iter(|| chacha.seal_in_place_detached(&[1u8; 12], b"", &mut buf, &mut tag).unwrap())
+            b.iter(|| chacha.seal_in_place_detached_with_nonce(&[1u8; 12], b"", &mut buf, &mut tag).unwrap())
         });
         g.throughput(Throughput::Bytes(data.len() as u64));
         let sha2 = p.hash(HashId::SHA2_256).unwrap();
@@ -288,16 +289,9 @@ fn symmetric(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config(30, 2);
     targets = ml_kem_768, x_wing, ml_dsa_65, aes_256_gcm, x25519, symmetric
 }
 criterion_main!(benches);

@@ -1,8 +1,10 @@
-//! Random-number generation side by side (DESIGN 5; figures in BENCHMARKS.md):
+//! Random-number generation side by side (figures in BENCHMARKS.md):
 //! qres's CtrDrbg against the raw AES-256 keystream of the same AES implementation (the ceiling: both as
 //! CtrDrbg computes it and through RustCrypto's `ctr` crate),
 //! `rand_chacha::ChaCha20Rng`, the `drbg` crate's CTR_DRBG and `getrandom`, for 32 B, 1 KiB and 64 KiB
 //! requests. `cargo bench --bench rng`.
+
+mod common;
 
 use aes::cipher::{BlockCipherEncrypt, KeyInit, KeyIvInit, StreamCipher};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -75,16 +77,9 @@ fn assessment(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config(30, 2);
     targets = fill, assessment
 }
 criterion_main!(benches);

@@ -71,12 +71,12 @@ fn main() -> Result<(), qres::Error> {
     let aead = provider.aead(AeadId::AES_256_GCM)?;
     let nonce = [0u8; 12]; // a fresh key per message, so a fixed nonce is safe here
     let plaintext = b"attack at dawn, quantum adversaries notwithstanding";
-    let sealed = aead.new_key(&sender_key)?.seal(&nonce, b"header", plaintext)?;
-    let opened = aead.new_key(&recipient_key)?.open(&nonce, b"header", &sealed)?;
+    let sealed = aead.new_key(&sender_key)?.seal_with_nonce(&nonce, b"header", plaintext)?;
+    let opened = aead.new_key(&recipient_key)?.open_with_nonce(&nonce, b"header", &sealed)?;
     assert_eq!(opened, plaintext);
     let mut tampered = sealed.clone();
     tampered[0] ^= 1;
-    let refused = aead.new_key(&recipient_key)?.open(&nonce, b"header", &tampered);
+    let refused = aead.new_key(&recipient_key)?.open_with_nonce(&nonce, b"header", &tampered);
     println!(
         "4. AES-256-GCM: sealed {} bytes into {} ({}), opened intact; a flipped bit gives: {}",
         plaintext.len(),

@@ -6,6 +6,9 @@
 //! verify, a ciphertext too short to hold a tag — is the single opaque [`Error::AuthenticationFailed`], so
 //! that callers cannot build an oracle from the error value.
 
+mod packet;
+pub use packet::PacketError;
+
 use core::fmt;
 
 /// The family an algorithm id belongs to; ids are only unique within one family.
@@ -91,9 +94,39 @@ pub enum Error {
         reason: &'static str,
     },
 
-    /// An input was malformed in a way other than its length.
+    /// An input was malformed in a way other than its length, and no more specific variant applies.
     #[error("invalid input: {0}")]
     InvalidInput(&'static str),
+
+    /// A key or object of one algorithm (or kind) was given where another is needed: use a key of the
+    /// expected algorithm.
+    #[error("{what}: expected {expected}, got {actual}")]
+    WrongAlgorithm {
+        /// What was given.
+        what: &'static str,
+        /// The algorithm (or kind) needed.
+        expected: String,
+        /// The algorithm (or kind) given.
+        actual: String,
+    },
+
+    /// The CTR_DRBG reached its reseed interval (SP 800-90A `reseed_counter`): reseed it, then retry.
+    #[error("CTR_DRBG reseed required: the reseed counter is exhausted")]
+    ReseedRequired,
+
+    /// An HPKE context has used its last sequence number (RFC 9180 §5.2): set up a new context.
+    #[error("HPKE message limit reached for this context")]
+    MessageLimitReached,
+
+    /// A password, or the parameters of a password KDF, is refused by the password policy (an empty
+    /// password, parameters below the policy's floor): choose another.
+    #[error("password policy: {0}")]
+    PasswordPolicy(&'static str),
+
+    /// A streaming object was used out of order (written after it was finished, signed twice, signed
+    /// before the payload was finished).
+    #[error("invalid state: {0}")]
+    InvalidState(&'static str),
 
     /// Authentication failed: an AEAD ciphertext, MAC or signature did not verify. Deliberately carries no
     /// detail.
@@ -338,10 +371,9 @@ pub enum Error {
     #[error("backend failure: {0}")]
     Backend(&'static str),
 
-    /// A QRNG-DD entropy packet was refused (see [`crate::qrngdd::PacketError`] for the reasons).
-    #[cfg(feature = "qrng-dd-packet")]
+    /// A QRNG-DD entropy packet was refused (see [`PacketError`] for the reasons).
     #[error("QRNG-DD packet refused: {0}")]
-    QrngDdPacket(crate::qrngdd::PacketError),
+    QrngDdPacket(PacketError),
 }
 
 /// `Result` with [`Error`].
@@ -353,6 +385,15 @@ impl Error {
     /// [`Error::ConcurrentModification`] (read again, then retry).
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::KeyStoreTemporarilyUnavailable { .. } | Self::ConcurrentModification(_))
+    }
+
+    /// An [`Error::WrongAlgorithm`] naming the algorithms.
+    pub(crate) fn wrong_algorithm(
+        what: &'static str,
+        expected: impl core::fmt::Display,
+        actual: impl core::fmt::Display,
+    ) -> Self {
+        Self::WrongAlgorithm { what, expected: expected.to_string(), actual: actual.to_string() }
     }
 
     /// An [`Error::Io`] for `operation`.

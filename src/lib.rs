@@ -3,11 +3,16 @@
 //! Post-quantum and hybrid primitives behind small, object-safe traits, resolved by stable algorithm ids
 //! through a [`Provider`] (crypto agility in the manner of rustls' `CryptoProvider`).
 //!
-//! * **KEMs**: ML-KEM-512/768/1024 (FIPS 203), X-Wing (ML-KEM-768 + X25519 hybrid).
-//! * **Signatures**: ML-DSA-44/65/87 (FIPS 204), pure and HashML-DSA, with context strings, hedged or
-//!   deterministic.
-//! * **AEAD**: AES-256-GCM; AES-256-CBC-HMAC-SHA256 (legacy, never a default).
-//! * **KDF / hash / MAC**: HKDF-SHA256, SHA-256, SHA3-256, HMAC-SHA256, HMAC-SHA3-256.
+//! What the default provider serves (a test keeps this list equal to [`default_provider`]`().algorithms()`):
+//!
+//! * **KEMs**: ML-KEM-512, ML-KEM-768, ML-KEM-1024 (FIPS 203), X-Wing (ML-KEM-768 + X25519 hybrid),
+//!   DHKEM(X25519, HKDF-SHA256) (RFC 9180, for HPKE).
+//! * **Signatures**: ML-DSA-44, ML-DSA-65, ML-DSA-87 (FIPS 204), pure and HashML-DSA, with context
+//!   strings, hedged or deterministic.
+//! * **AEAD**: AES-256-GCM, AES-128-GCM, ChaCha20-Poly1305; AES-256-CBC-HMAC-SHA256 (legacy, never a
+//!   default).
+//! * **KDF / hash / MAC**: HKDF-SHA256, HKDF-SHA384, HKDF-SHA512; SHA-256, SHA3-256; HMAC-SHA256,
+//!   HMAC-SHA3-256.
 //! * **Key agreement**: X25519.
 //!
 //! Built on them:
@@ -36,13 +41,13 @@
 //! let mut key = [0u8; 32];
 //! provider.kdf(KdfId::HKDF_SHA256)?.derive(b"", &[enc.shared_secret.as_bytes()], &[b"example"], &mut key)?;
 //! let aead = provider.aead(AeadId::AES_256_GCM)?.new_key(&key)?;
-//! let ct = aead.seal(&[0u8; 12], b"", b"hello")?;
+//! let ct = aead.encrypt(b"", b"hello", &mut OsRng)?; // a fresh random nonce, prepended
 //!
 //! // Recipient: decapsulate, derive the same key, open.
 //! let shared = sk.decapsulate(&enc.ciphertext)?;
 //! provider.kdf(KdfId::HKDF_SHA256)?.derive(b"", &[shared.as_bytes()], &[b"example"], &mut key)?;
 //! let aead = provider.aead(AeadId::AES_256_GCM)?.new_key(&key)?;
-//! assert_eq!(aead.open(&[0u8; 12], b"", &ct)?, b"hello");
+//! assert_eq!(aead.decrypt(b"", &ct)?, b"hello");
 //! # Ok::<(), qres::Error>(())
 //! ```
 //!
@@ -56,6 +61,14 @@
 //! | `qrng-dd` | `entropy::QrngDdSource`: entropy from a QRNG-DD gateway over HTTPS (ureq, rustls); implies `qrng-dd-packet` |
 //! | `qrng-dd-packet` | `qrngdd`: the QRNG-DD packet codec and verifier (MessagePack, CRC-32, HMAC-SHA256) |
 //! | `quantis` | `entropy::QuantisDevice`: a Quantis QRNG card's `/dev/qrandomN` |
+//! | `vault` | `keys::store::vault`: key stores on OpenBao / HashiCorp Vault (transit wraps, KV v2 stores; ureq, rustls) |
+//! | `pkcs11` | `keys::pkcs11::Pkcs11Wrapper` (a non-extractable AES key in a token wraps keysets) and `entropy::Pkcs11Source` (`C_GenerateRandom`), through cryptoki |
+//! | `age` | `age`: age v1 files, including the post-quantum `mlkem768x25519` recipients |
+//! | `hazmat` | `hazmat`: the tokens for derandomized and expanded-key operations, FIPS 204's internal interface, HPKE's raw key schedule; the envelope trace; raw AES-CBC. For known-answer tests; implies `backend-api` |
+//! | `backend-api` | `backend::backend_token()`: the constructors that backend crates (such as `qres-oqs`) use to assemble keys |
+//! | `rustcrypto-traits` | `rustcrypto`: RustCrypto's `kem` 0.3 (`Encapsulate`, `TryDecapsulate`, `Generate`, `FromSeed`) and `aead` 0.6 (`AeadCore`, `AeadInOut`, `KeyInit`) on typed wrappers of the ML-KEM / X-Wing and AES-GCM / ChaCha20-Poly1305 keys |
+//! | `rand_core-0_6`, `rand_core-0_9` | `rng::compat::RandCore06` / `RandCore09`: any rand_core 0.10 RNG (`CtrDrbg`) behind the rand_core 0.6 (rand 0.8, ed25519-dalek 2) or 0.9 (rand 0.9) traits |
+//! | `rustls-random` | `rng::compat::TlsRandom`: a `CtrDrbg` as rustls 0.23's `SecureRandom` (rustls with aws-lc-rs) |
 //!
 //! ## Security
 //!
@@ -80,6 +93,8 @@ pub mod backend;
 pub mod entropy;
 pub mod envelope;
 pub mod error;
+#[cfg(feature = "hazmat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub mod hazmat;
 pub mod hpke;
 pub mod kdf;
@@ -93,6 +108,9 @@ pub mod provider;
 pub mod qrngdd;
 pub mod random;
 pub mod rng;
+#[cfg(feature = "rustcrypto-traits")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustcrypto-traits")))]
+pub mod rustcrypto;
 pub mod secret;
 pub mod xwing;
 
@@ -101,10 +119,12 @@ pub use backend::fastest::fastest_provider;
 pub use error::{AlgorithmKind, Error, Result};
 pub use key_id::KeyId;
 pub use primitives::{
-    Aead, AeadKey, DhPublicKey, DhSecretKey, Encapsulation, Hash, Kdf, Kem, KemPublicKey, KemSecretKey, KeyAgreement,
-    Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
+    Aead, AeadKey, DhPublicKey, DhSecretKey, Encapsulation, HashFunction, Kdf, Kem, KemPublicKey, KemSecretKey,
+    KeyAgreement, Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
 };
 pub use provider::{AlgorithmInfo, Provider, default_provider};
+/// The `rand_core` version (0.10) of qres's RNG traits, so that users name exactly the one qres implements.
+pub use rand_core;
 pub use random::{DynCryptoRng, OsRng};
 pub use secret::{SecretBytes, SharedSecret};
 

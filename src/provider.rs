@@ -18,7 +18,7 @@
 
 use crate::alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
 use crate::error::{AlgorithmKind, Error, Result};
-use crate::primitives::{Aead, Hash, Kdf, Kem, KeyAgreement, Mac, SignatureScheme};
+use crate::primitives::{Aead, HashFunction, Kdf, Kem, KeyAgreement, Mac, SignatureScheme};
 use core::fmt;
 
 /// Implementations of every algorithm family, in preference order.
@@ -33,7 +33,7 @@ pub struct Provider {
     /// Key derivation functions.
     pub kdfs: Vec<&'static dyn Kdf>,
     /// Hash functions.
-    pub hashes: Vec<&'static dyn Hash>,
+    pub hashes: Vec<&'static dyn HashFunction>,
     /// MACs.
     pub macs: Vec<&'static dyn Mac>,
     /// Diffie-Hellman groups.
@@ -98,7 +98,7 @@ impl Provider {
     }
 
     /// The preferred hash function with this id.
-    pub fn hash(&self, id: HashId) -> Result<&'static dyn Hash> {
+    pub fn hash(&self, id: HashId) -> Result<&'static dyn HashFunction> {
         find(&self.hashes, |a| a.id(), id, AlgorithmKind::Hash, id.value())
     }
 
@@ -215,5 +215,25 @@ mod tests {
         mixed.kems = vec![p.kem(KemId::ML_KEM_768).unwrap(), p.kem(KemId::X_WING).unwrap()];
         assert_eq!(mixed.algorithms()[0].name, "ML-KEM-768");
         assert_eq!(mixed.kem(KemId::X_WING).unwrap().implementation(), p.kem(KemId::X_WING).unwrap().implementation());
+    }
+}
+
+#[cfg(test)]
+mod documented_algorithms {
+    /// The algorithm lists of the crate docs, the README and `primitives` name every algorithm the default
+    /// provider serves, so that they cannot drift from it again.
+    #[test]
+    fn every_default_algorithm_is_named_in_the_docs() {
+        let docs = [
+            ("src/lib.rs", include_str!("lib.rs")),
+            ("README.md", include_str!("../README.md")),
+            ("src/primitives/mod.rs", include_str!("primitives/mod.rs")),
+        ];
+        let names: Vec<String> = super::default_provider().algorithms().into_iter().map(|a| a.name).collect();
+        assert!(names.len() >= 20, "{names:?}");
+        for (file, text) in docs {
+            let missing: Vec<&String> = names.iter().filter(|n| !text.contains(n.as_str())).collect();
+            assert!(missing.is_empty(), "{file} does not name {missing:?}");
+        }
     }
 }

@@ -25,6 +25,7 @@
 
 use crate::alg::{GroupId, KemId};
 use crate::error::{Error, Result, check_len};
+use crate::primitives::{BackendToken, HazmatToken};
 use crate::primitives::{
     DhSecretKey, Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyAgreement, KeyState,
 };
@@ -180,9 +181,15 @@ impl Kem for XWing {
         let mut pk = Vec::with_capacity(PK_LEN);
         pk.extend_from_slice(mlkem.public_key().as_bytes());
         pk.extend_from_slice(x25519.public_key().as_bytes());
-        let public = KemPublicKey::new_unchecked(self, &pk)?;
+        let public = KemPublicKey::new_unchecked(self, &pk, BackendToken::new())?;
         let state = XWingState { mlkem, x25519 };
-        Ok(KemSecretKey::from_parts(self, Some(SecretBytes::from_slice(seed)), public, Box::new(state)))
+        Ok(KemSecretKey::from_parts(
+            self,
+            Some(SecretBytes::from_slice(seed)),
+            public,
+            Box::new(state),
+            BackendToken::new(),
+        ))
     }
 
     fn parse_public_key(&'static self, bytes: &[u8]) -> Result<KemPublicKey> {
@@ -194,23 +201,28 @@ impl Kem for XWing {
             return Err(Error::InvalidKey { what: "X-Wing public key", reason: "its X25519 part has small order" });
         }
         self.x25519.parse_public_key(&bytes[MLKEM768_PK..])?;
-        KemPublicKey::new_unchecked(self, bytes)
+        KemPublicKey::new_unchecked(self, bytes, BackendToken::new())
     }
 
-    fn encapsulate_derand(&self, public_key: &KemPublicKey, randomness: &[u8]) -> Result<Encapsulation> {
+    fn encapsulate_derand(
+        &self,
+        public_key: &KemPublicKey,
+        randomness: &[u8],
+        token: HazmatToken,
+    ) -> Result<Encapsulation> {
         if public_key.algorithm() != KemId::X_WING {
-            return Err(Error::InvalidInput("public key belongs to a different KEM algorithm"));
+            return Err(Error::wrong_algorithm("KEM public key", KemId::X_WING, public_key.algorithm()));
         }
         check_len("X-Wing encapsulation randomness (eseed)", ESEED_LEN, randomness.len())?;
         let (pk_m, pk_x) = public_key.as_bytes().split_at(MLKEM768_PK);
         // Both halves were checked when the X-Wing key was parsed or generated.
-        let pk_m = KemPublicKey::new_unchecked(self.mlkem, pk_m)?;
-        let pk_x = crate::primitives::DhPublicKey::new_unchecked(self.x25519, pk_x)?;
+        let pk_m = KemPublicKey::new_unchecked(self.mlkem, pk_m, BackendToken::new())?;
+        let pk_x = crate::primitives::DhPublicKey::new_unchecked(self.x25519, pk_x, BackendToken::new())?;
         let ephemeral = self.x25519.secret_key_from_bytes(&randomness[32..])?;
         let ct_x = ephemeral.public_key().as_bytes();
-        let ss_x = self.x25519.agree_raw(&ephemeral, &pk_x)?;
+        let ss_x = self.x25519.agree_raw(&ephemeral, &pk_x, token)?;
         refuse_zero_x25519(ss_x.as_bytes())?;
-        let inner = self.mlkem.encapsulate_derand(&pk_m, &randomness[..32])?;
+        let inner = self.mlkem.encapsulate_derand(&pk_m, &randomness[..32], token)?;
         let shared_secret = Self::combine(inner.shared_secret.as_bytes(), ss_x.as_bytes(), ct_x, pk_x.as_bytes());
         let mut ciphertext = inner.ciphertext;
         ciphertext.extend_from_slice(ct_x);
@@ -222,8 +234,8 @@ impl Kem for XWing {
         check_len("X-Wing ciphertext", CT_LEN, ciphertext.len())?;
         let (ct_m, ct_x) = ciphertext.split_at(MLKEM768_CT);
         let ss_m = state.mlkem.decapsulate(ct_m)?;
-        let ct_x_key = crate::primitives::DhPublicKey::new_unchecked(self.x25519, ct_x)?;
-        let ss_x = self.x25519.agree_raw(&state.x25519, &ct_x_key)?;
+        let ct_x_key = crate::primitives::DhPublicKey::new_unchecked(self.x25519, ct_x, BackendToken::new())?;
+        let ss_x = self.x25519.agree_raw(&state.x25519, &ct_x_key, HazmatToken::new())?;
         refuse_zero_x25519(ss_x.as_bytes())?;
         let pk_x = state.x25519.public_key().as_bytes();
         Ok(Self::combine(ss_m.as_bytes(), ss_x.as_bytes(), ct_x, pk_x))

@@ -14,7 +14,7 @@ mod common;
 
 use common::{Tally, bytes, cases, rng};
 use qres::backend::{aws_lc, default};
-use qres::{Aead, Error, Hash, Kdf, Kem, KeyAgreement, Mac, OsRng, SignInput, SignatureScheme};
+use qres::{Aead, Error, HashFunction, Kdf, Kem, KeyAgreement, Mac, OsRng, SignInput, SignatureScheme};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::Rng;
 
@@ -88,7 +88,7 @@ fn x_wing() {
         let pka = a.parse_public_key(skd.public_key().as_bytes()).unwrap();
         let pkd = d.parse_public_key(ska.public_key().as_bytes()).unwrap();
         let ea = a.encapsulate(&pka, &mut OsRng).unwrap();
-        let ed = d.encapsulate_derand(&pkd, &eseed).unwrap();
+        let ed = d.encapsulate_derand(&pkd, &eseed, qres::hazmat::token()).unwrap();
         let cross = skd.decapsulate(&ea.ciphertext).unwrap() == ea.shared_secret
             && ska.decapsulate(&ed.ciphertext).unwrap() == ed.shared_secret;
         tally.check(keys_agree && cross, || format!("case {case}: keys {keys_agree} cross {cross}"));
@@ -156,22 +156,22 @@ fn aead(d: &'static dyn Aead, a: &'static dyn Aead) {
         let aad = random_vec(&mut r, 64);
         let msg = random_vec(&mut r, 4096);
         let (kd, ka) = (d.new_key(&key).unwrap(), a.new_key(&key).unwrap());
-        let cd = kd.seal(&nonce, &aad, &msg).unwrap();
-        let ca = ka.seal(&nonce, &aad, &msg).unwrap();
+        let cd = kd.seal_with_nonce(&nonce, &aad, &msg).unwrap();
+        let ca = ka.seal_with_nonce(&nonce, &aad, &msg).unwrap();
         let same = cd == ca;
-        let cross = ka.open(&nonce, &aad, &cd).as_deref() == Ok(&msg[..])
-            && kd.open(&nonce, &aad, &ca).as_deref() == Ok(&msg[..]);
+        let cross = ka.open_with_nonce(&nonce, &aad, &cd).as_deref() == Ok(&msg[..])
+            && kd.open_with_nonce(&nonce, &aad, &ca).as_deref() == Ok(&msg[..]);
         let mut bad = ca.clone();
         let at = case % bad.len();
         bad[at] ^= 1 << (case % 8);
-        let rejected = ka.open(&nonce, &aad, &bad) == Err(Error::AuthenticationFailed)
-            && kd.open(&nonce, &aad, &bad) == Err(Error::AuthenticationFailed);
+        let rejected = ka.open_with_nonce(&nonce, &aad, &bad) == Err(Error::AuthenticationFailed)
+            && kd.open_with_nonce(&nonce, &aad, &bad) == Err(Error::AuthenticationFailed);
         // The detached in-place calls agree with the attached ones.
         let mut buf = msg.clone();
         let mut tag = [0u8; 16];
-        ka.seal_in_place_detached(&nonce, &aad, &mut buf, &mut tag).unwrap();
+        ka.seal_in_place_detached_with_nonce(&nonce, &aad, &mut buf, &mut tag).unwrap();
         let detached = buf == ca[..msg.len()] && tag == ca[msg.len()..];
-        kd.open_in_place_detached(&nonce, &aad, &mut buf, &tag).unwrap();
+        kd.open_in_place_detached_with_nonce(&nonce, &aad, &mut buf, &tag).unwrap();
         let detached = detached && buf == msg;
         tally.check(same && cross && rejected && detached, || {
             format!("case {case}: same {same} cross {cross} rejected {rejected} detached {detached}")
@@ -214,8 +214,8 @@ fn x25519() {
         let shared = a1.agree(&pa2).unwrap() == d2.agree(&pd1).unwrap();
         // A random u-coordinate (not on the curve's prime-order subgroup in general): same raw result.
         let u: [u8; 32] = bytes(&mut r);
-        let raw = a.agree_raw(&a1, &a.parse_public_key(&u).unwrap()).unwrap()
-            == d.agree_raw(&d1, &d.parse_public_key(&u).unwrap()).unwrap();
+        let raw = a.agree_raw(&a1, &a.parse_public_key(&u).unwrap(), qres::hazmat::token()).unwrap()
+            == d.agree_raw(&d1, &d.parse_public_key(&u).unwrap(), qres::hazmat::token()).unwrap();
         tally.check(publics && shared && raw, || format!("case {case}: publics {publics} shared {shared} raw {raw}"));
     }
     tally.finish(n, 0);
@@ -232,8 +232,8 @@ fn x25519_low_order_points() {
         let (pd, pa) = (d.parse_public_key(&point).unwrap(), a.parse_public_key(&point).unwrap());
         let refused = matches!(sa.agree(&pa), Err(Error::InvalidKey { .. }))
             && matches!(sd.agree(&pd), Err(Error::InvalidKey { .. }));
-        let zero = a.agree_raw(&sa, &pa).unwrap().as_bytes() == [0u8; 32]
-            && d.agree_raw(&sd, &pd).unwrap().as_bytes() == [0u8; 32];
+        let zero = a.agree_raw(&sa, &pa, qres::hazmat::token()).unwrap().as_bytes() == [0u8; 32]
+            && d.agree_raw(&sd, &pd, qres::hazmat::token()).unwrap().as_bytes() == [0u8; 32];
         tally.check(refused && zero, || format!("{point:02x?}: refused {refused} zero {zero}"));
     }
     tally.finish(7, 0);
@@ -271,7 +271,7 @@ fn hkdf() {
 #[test]
 fn hmac_and_hashes() {
     let (hd, ha): (&'static dyn Mac, &'static dyn Mac) = (&default::hmac::HMAC_SHA256, &aws_lc::symmetric::HMAC_SHA256);
-    let hashes: [(&'static dyn Hash, &'static dyn Hash); 2] = [
+    let hashes: [(&'static dyn HashFunction, &'static dyn HashFunction); 2] = [
         (&default::sha::SHA2_256, &aws_lc::symmetric::SHA2_256),
         (&default::sha::SHA3_256, &aws_lc::symmetric::SHA3_256),
     ];

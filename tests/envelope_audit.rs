@@ -131,7 +131,9 @@ fn check_combination(to: &[Recipient], sk: &KemSecretKey, options: &SealOptions<
             Outcome::SealedAndOpened
         }
         Err(seal_error) => {
-            let Ok((unchecked, _)) = envelope::seal_unchecked_with_rng_trace(to, &msg, options, &mut OsRng) else {
+            let Ok((unchecked, _)) =
+                qres::hazmat::envelope::seal_unchecked_with_rng_trace(to, &msg, options, &mut OsRng)
+            else {
                 // Not even expressible as bytes (e.g. an id with no implementation to write it).
                 return Outcome::RefusedByBoth;
             };

@@ -207,9 +207,9 @@ fn generate(case: &Case) -> Value {
     // Writers refuse a key listed twice; readers accept such envelopes, so this vector is written without
     // the writer's checks.
     let seal = if case.name.contains("same-key") {
-        envelope::seal_unchecked_with_rng_trace
+        qres::hazmat::envelope::seal_unchecked_with_rng_trace
     } else {
-        envelope::seal_with_rng_trace
+        qres::hazmat::envelope::seal_with_rng_trace
     };
     let (sealed, t) = seal(&recipients, &plaintext, &options, &mut rng).unwrap();
 
@@ -377,7 +377,11 @@ fn rejects() -> Vec<Reject> {
     let seal_with = |name: &str, key: &qres::KemSecretKey, options: &SealOptions<'_>, checked: bool| -> Vec<u8> {
         let mut rng = RecordingRng::new(name);
         let to = [Recipient::from(key.public_key().clone())];
-        let f = if checked { envelope::seal_with_rng_trace } else { envelope::seal_unchecked_with_rng_trace };
+        let f = if checked {
+            qres::hazmat::envelope::seal_with_rng_trace
+        } else {
+            qres::hazmat::envelope::seal_unchecked_with_rng_trace
+        };
         f(&to, &plaintext, options, &mut rng).unwrap().0
     };
     let x = |key_version| (KemId::X_WING, x_seed.clone(), key_version);

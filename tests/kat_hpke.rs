@@ -32,11 +32,14 @@ fn run(p: &qres::Provider, v: &Value) -> Result<bool, String> {
     let receiver = ReceiverParams { info: &info, psk, sender_public: sk_s.as_ref().map(|k| k.public_key()) };
     assert_eq!(Mode::of(psk.is_some(), sk_s.is_some()) as u64, mode);
 
-    let (enc, mut sender_ctx) = suite.setup_sender_derand(&pk_r, &sender, &hx(v, "ikmE")).unwrap();
+    let (enc, mut sender_ctx) =
+        suite.setup_sender_derand(&pk_r, &sender, &hx(v, "ikmE"), qres::hazmat::token()).unwrap();
     ok &= enc == hx(v, "enc");
     let shared = suite.decapsulate(&enc, &sk_r, &receiver).unwrap();
     ok &= shared.as_bytes() == hx(v, "shared_secret");
-    let ks = suite.key_schedule(Mode::of(psk.is_some(), sk_s.is_some()), shared.as_bytes(), &info, psk).unwrap();
+    let ks = suite
+        .key_schedule(Mode::of(psk.is_some(), sk_s.is_some()), shared.as_bytes(), &info, psk, qres::hazmat::token())
+        .unwrap();
     ok &= ks.key.as_bytes() == hx(v, "key");
     ok &= ks.base_nonce.as_bytes() == hx(v, "base_nonce");
     ok &= ks.exporter_secret.as_bytes() == hx(v, "exporter_secret");

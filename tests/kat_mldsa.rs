@@ -39,7 +39,7 @@ fn acvp_input<'a>(
         if g.meta["externalMu"].as_bool().unwrap_or(false) {
             return None;
         }
-        return Some(SignInput::Internal { message });
+        return Some(SignInput::Internal { message, token: qres::hazmat::token() });
     }
     if g.str("preHash") == "preHash" {
         let hash = PreHash::from_name(t["hashAlg"].as_str().unwrap()).expect("known hash");
@@ -86,9 +86,9 @@ fn sig_gen(file: &str, default: (usize, usize), oqs: (usize, usize)) {
                 let rnd = if deterministic { vec![0u8; 32] } else { hx(t, "rnd") };
                 let sig = if let Some(seed) = hx_opt(t, "seed") {
                     let sk = scheme.key_pair_from_seed(&seed).unwrap();
-                    scheme.sign_derand(&sk, input, &rnd)
+                    scheme.sign_derand(&sk, input, &rnd, qres::hazmat::token())
                 } else {
-                    scheme.sign_with_expanded_key(&hx(t, "sk"), input, &rnd)
+                    scheme.sign_with_expanded_key(&hx(t, "sk"), input, &rnd, qres::hazmat::token())
                 };
                 if let (Err(Error::Unsupported(_)), "oqs") = (&sig, name) {
                     tally.skip(NOT_IN_LIBOQS);
@@ -183,10 +183,10 @@ fn wycheproof_sign(file: &str, seeded: bool, passed: usize, skipped: usize) {
                         if valid {
                             assert_eq!(sk.verifying_key().as_bytes(), hx(g, "publicKey"), "tc {}", t["tcId"]);
                         }
-                        scheme.sign_derand(&sk, input, &rnd)
+                        scheme.sign_derand(&sk, input, &rnd, qres::hazmat::token())
                     })
                 } else {
-                    scheme.sign_with_expanded_key(&hx(g, "privateKey"), input, &rnd)
+                    scheme.sign_with_expanded_key(&hx(g, "privateKey"), input, &rnd, qres::hazmat::token())
                 };
                 let ok = if valid {
                     r.as_ref().is_ok_and(|sig| {

@@ -348,7 +348,7 @@ fn file_store_saves_revisions_rotates_and_destroys() {
         let fake = dir.join("mail").join(format!("{:020}.qks", 9));
         std::os::unix::fs::symlink(dir.join("mail").join(format!("{:020}.qks", 2)), &fake).unwrap();
         assert!(matches!(store.get_revision("mail", 9), Err(Error::InvalidInput(_))));
-        assert_eq!(store.list_versions("mail").unwrap(), vec![1, 2], "symlinks are not revisions");
+        assert_eq!(store.list_revisions("mail").unwrap(), vec![1, 2], "symlinks are not revisions");
         std::fs::remove_file(&fake).unwrap();
     }
     // Destroying version 1 purges the revisions that still hold its seed, whether through destroy_key or
@@ -356,7 +356,7 @@ fn file_store_saves_revisions_rotates_and_destroys() {
     let mut copy = store.get("mail").unwrap().keyset;
     copy.destroy(1).unwrap();
     assert_eq!(store.put_if_latest("mail", &copy, Some(2), &mut OsRng).unwrap(), 3);
-    assert_eq!(store.list_versions("mail").unwrap(), vec![3]);
+    assert_eq!(store.list_revisions("mail").unwrap(), vec![3]);
     assert!(matches!(store.get_revision("mail", 1), Err(Error::NotFound { .. })));
     let e = envelope::open(&env1, &store.get("mail").unwrap().keyset, &OpenOptions::default()).unwrap_err();
     assert!(matches!(e, Error::KeyDestroyed { version: 1, .. }), "{e}");
@@ -475,7 +475,7 @@ fn a_writer_killed_mid_write_never_loses_the_last_good_keyset() {
         let latest = store.get("crash").expect("the last good keyset must survive a crash");
         assert!(latest.revision >= confirmed, "revision {} < confirmed {confirmed}", latest.revision);
         assert_eq!(latest.keyset.info().len() as u64, latest.revision, "one key per revision");
-        let revisions = store.list_versions("crash").unwrap();
+        let revisions = store.list_revisions("crash").unwrap();
         assert_eq!(revisions, (1..=latest.revision).collect::<Vec<_>>(), "a revision is missing");
         for r in revisions.into_iter().filter(|&r| r > checked) {
             store.get_revision("crash", r).unwrap_or_else(|e| panic!("revision {r} damaged: {e}"));
@@ -688,7 +688,7 @@ fn a_rollback_counter_outside_the_store_detects_deleted_newest_revisions() {
     let rolled_back = |e: Error| matches!(e, Error::Rollback { ref name, found: 2, expected: 3 } if name == "mail");
     assert!(rolled_back(store.get("mail").unwrap_err()));
     assert!(rolled_back(store.get_revision("mail", 1).unwrap_err()));
-    assert!(rolled_back(store.list_versions("mail").unwrap_err()));
+    assert!(rolled_back(store.list_revisions("mail").unwrap_err()));
     assert!(rolled_back(store.rotate("mail", &p, &mut OsRng).unwrap_err()));
     assert!(rolled_back(store.put_if_latest("mail", &ks, Some(2), &mut OsRng).unwrap_err()));
     assert!(rolled_back(store.delete("mail").unwrap_err()));

@@ -386,7 +386,7 @@ fn keysets_round_trip_rotate_and_destroy_in_kv() {
     assert_eq!(current.revision, 2);
     let opened = envelope::open(&before, &current.keyset, &OpenOptions::default()).unwrap();
     assert_eq!(opened.plaintext, b"sealed before rotation");
-    assert_eq!(store.list_versions("mail").unwrap(), vec![1, 2]);
+    assert_eq!(store.list_revisions("mail").unwrap(), vec![1, 2]);
     assert_eq!(store.get_revision("mail", 1).unwrap().primary_version(), 1);
     // The stored secret is sealed: no key bytes in KV, and the wrapped data key is a transit ciphertext.
     let (_, secret) = bao.api("GET", "secret/data/qres/mail", None);
@@ -401,7 +401,7 @@ fn keysets_round_trip_rotate_and_destroy_in_kv() {
     assert!(matches!(store.put("mail", &ks, &mut OsRng), Err(Error::AlreadyExists { .. })));
     // Destroying version 1 destroys the KV versions that still hold it.
     assert_eq!(store.destroy_key("mail", 1, &mut OsRng).unwrap(), 3);
-    assert_eq!(store.list_versions("mail").unwrap(), vec![3]);
+    assert_eq!(store.list_revisions("mail").unwrap(), vec![3]);
     assert!(matches!(store.get_revision("mail", 1), Err(Error::NotFound { .. })));
     let e = envelope::open(&before, &store.get("mail").unwrap().keyset, &OpenOptions::default()).unwrap_err();
     assert!(matches!(e, Error::KeyDestroyed { version: 1, .. }), "{e}");
@@ -497,7 +497,7 @@ fn destroy_reaches_soft_deleted_revisions_and_delete_version_after_works() {
     store.rotate("d", &p, &mut OsRng).unwrap();
     // An operator soft-deletes revision 1 (it still holds version 1's seed; `undelete` would restore it).
     assert_eq!(bao.api("POST", "secret/delete/qres/d", Some(json!({ "versions": [1] }))).0, 204);
-    assert_eq!(store.list_versions("d").unwrap(), vec![2, 3]);
+    assert_eq!(store.list_revisions("d").unwrap(), vec![2, 3]);
     store.destroy_key("d", 1, &mut OsRng).unwrap();
     let (_, meta) = bao.api("GET", "secret/metadata/qres/d", None);
     for v in ["1", "2", "3"] {
@@ -509,7 +509,7 @@ fn destroy_reaches_soft_deleted_revisions_and_delete_version_after_works() {
     assert_eq!(bao.api("POST", "secret/metadata/qres/timed", Some(json!({ "delete_version_after": "1h" }))).0, 204);
     store.put("timed", &ks, &mut OsRng).unwrap();
     store.rotate("timed", &p, &mut OsRng).unwrap();
-    assert_eq!(store.list_versions("timed").unwrap(), vec![1, 2]);
+    assert_eq!(store.list_revisions("timed").unwrap(), vec![1, 2]);
     assert_eq!(store.get("timed").unwrap().revision, 2);
     // The newest revision deleted: the store does not fall back to an older one.
     assert_eq!(bao.api("POST", "secret/delete/qres/timed", Some(json!({ "versions": [2] }))).0, 204);
@@ -719,11 +719,11 @@ fn production_server_end_to_end_with_the_shipped_policy() {
     store.put("prod", &ks, &mut OsRng).unwrap();
     assert_eq!(store.rotate("prod", &p, &mut OsRng).unwrap(), (2, 2));
     assert_eq!(store.list().unwrap(), vec!["prod".to_string()]);
-    assert_eq!(store.list_versions("prod").unwrap(), vec![1, 2]);
+    assert_eq!(store.list_revisions("prod").unwrap(), vec![1, 2]);
     let current = store.get("prod").unwrap().keyset;
     assert_eq!(envelope::open(&sealed, &current, &OpenOptions::default()).unwrap().plaintext, b"production");
     assert_eq!(store.destroy_key("prod", 1, &mut OsRng).unwrap(), 3);
-    assert_eq!(store.list_versions("prod").unwrap(), vec![3]);
+    assert_eq!(store.list_revisions("prod").unwrap(), vec![3]);
     store.put("gone", &ks, &mut OsRng).unwrap();
     store.delete("gone").unwrap();
     assert_eq!(bao.logins(), 1, "one AppRole login for all of it");

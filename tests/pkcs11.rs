@@ -140,7 +140,7 @@ fn wrapping_key_is_generated_in_the_token_and_never_extractable() {
     assert!(info.sensitive && !info.extractable && info.never_extractable, "{info:?}");
     assert_eq!(info.value_len, 32);
     // The label is unique: generating again is refused; find and find_or_generate return the same key.
-    assert!(matches!(Pkcs11Wrapper::generate(token.clone(), "qres-kek"), Err(Error::InvalidInput(_))));
+    assert!(matches!(Pkcs11Wrapper::generate(token.clone(), "qres-kek"), Err(Error::AlreadyExists { .. })));
     let again = Pkcs11Wrapper::find_or_generate(token.clone(), "qres-kek").unwrap();
     let sealed = wrap::seal(&wrapper, b"data", b"ctx", &mut OsRng).unwrap();
     assert_eq!(wrap::open(&again, &sealed, b"ctx").unwrap().as_bytes(), b"data");
@@ -262,7 +262,7 @@ fn an_extractable_key_under_the_label_is_refused() {
     assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("extractable"), "{e}");
     // find_or_generate does not paper over it by making a second key under the same label.
     assert!(Pkcs11Wrapper::find_or_generate(token.clone(), "imported-kek").is_err());
-    assert!(matches!(Pkcs11Wrapper::generate(token, "imported-kek"), Err(Error::InvalidInput(_))));
+    assert!(matches!(Pkcs11Wrapper::generate(token, "imported-kek"), Err(Error::AlreadyExists { .. })));
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn unwrapping_refuses_an_unvetted_key_found_by_id() {
     let mut blob = vec![1u8];
     blob.extend_from_slice(&PLANTED_ID);
     blob.extend_from_slice(&nonce);
-    blob.extend_from_slice(&aead.seal(&nonce, context, &[0x42; 32]).unwrap());
+    blob.extend_from_slice(&aead.seal_with_nonce(&nonce, context, &[0x42; 32]).unwrap());
     let e = wrapper.unwrap_key(&blob, context).map(|k| k.as_bytes().to_vec()).unwrap_err();
     assert!(matches!(e, Error::KeyStoreUnavailable { .. }) && e.to_string().contains("extractable"), "{e}");
     // The wrapper's own key still works, and an id no key carries is the usual opaque failure.

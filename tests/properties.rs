@@ -27,7 +27,7 @@ proptest! {
         for kem in kems() {
             let sizes = kem.sizes();
             let sk = kem.key_pair_from_seed(&seed[..sizes.seed]).unwrap();
-            let enc = kem.encapsulate_derand(sk.public_key(), &rnd[..sizes.encapsulation_randomness]).unwrap();
+            let enc = kem.encapsulate_derand(sk.public_key(), &rnd[..sizes.encapsulation_randomness], qres::hazmat::token()).unwrap();
             prop_assert_eq!(enc.ciphertext.len(), sizes.ciphertext);
             prop_assert_eq!(&sk.decapsulate(&enc.ciphertext).unwrap(), &enc.shared_secret, "{}", kem.id());
             // The public key survives a round trip through its encoding.
@@ -55,7 +55,7 @@ proptest! {
             let _ = kem.secret_key_from_expanded(&bytes);
             let _ = kem.key_pair_from_seed(&bytes);
             let _ = sk.decapsulate(&bytes);
-            let _ = kem.encapsulate_derand(sk.public_key(), &bytes);
+            let _ = kem.encapsulate_derand(sk.public_key(), &bytes, qres::hazmat::token());
         }
     }
 }
@@ -106,7 +106,7 @@ proptest! {
             let sk = scheme.key_pair_from_seed(&[3u8; 32]).unwrap();
             let _ = scheme.parse_verifying_key(&bytes);
             let _ = scheme.key_pair_from_seed(&bytes);
-            let _ = scheme.sign_with_expanded_key(&bytes, SignInput::Pure { message: b"m", context: b"" }, &[0; 32]);
+            let _ = scheme.sign_with_expanded_key(&bytes, SignInput::Pure { message: b"m", context: b"" }, &[0; 32], qres::hazmat::token());
             prop_assert!(sk.verifying_key().verify(b"m", b"", &bytes).is_err());
         }
     }
@@ -126,36 +126,36 @@ proptest! {
             let aead = p.aead(id).unwrap();
             let k = aead.new_key(&key[..aead.key_len()]).unwrap();
             let n = &nonce[..aead.nonce_len()];
-            let ct = k.seal(n, &aad, &msg).unwrap();
+            let ct = k.seal_with_nonce(n, &aad, &msg).unwrap();
             prop_assert!(ct.len() >= msg.len() + aead.tag_len() && ct.len() <= msg.len() + aead.max_overhead());
-            prop_assert_eq!(k.open(n, &aad, &ct).unwrap(), msg.clone());
+            prop_assert_eq!(k.open_with_nonce(n, &aad, &ct).unwrap(), msg.clone());
             let wrong = aead.new_key(&other[..aead.key_len()]).unwrap();
-            prop_assert_eq!(wrong.open(n, &aad, &ct), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(wrong.open_with_nonce(n, &aad, &ct), Err(Error::AuthenticationFailed));
             let mut t = ct.clone();
             let i = pos % t.len();
             t[i] ^= 1 << bit;
-            prop_assert_eq!(k.open(n, &aad, &t), Err(Error::AuthenticationFailed), "{} byte {}", id, i);
-            prop_assert_eq!(k.open(n, &aad, &ct[..ct.len() - 1]), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(k.open_with_nonce(n, &aad, &t), Err(Error::AuthenticationFailed), "{} byte {}", id, i);
+            prop_assert_eq!(k.open_with_nonce(n, &aad, &ct[..ct.len() - 1]), Err(Error::AuthenticationFailed));
             let mut a2 = aad.clone();
             a2.push(0);
-            prop_assert_eq!(k.open(n, &a2, &ct), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(k.open_with_nonce(n, &a2, &ct), Err(Error::AuthenticationFailed));
             let mut n2 = n.to_vec();
             n2[0] ^= 1;
-            prop_assert_eq!(k.open(&n2, &aad, &ct), Err(Error::AuthenticationFailed));
+            prop_assert_eq!(k.open_with_nonce(&n2, &aad, &ct), Err(Error::AuthenticationFailed));
             // In-place variants agree with the allocating ones.
             let mut buf = msg.clone();
-            k.seal_in_place(n, &aad, &mut buf).unwrap();
+            k.seal_in_place_with_nonce(n, &aad, &mut buf).unwrap();
             prop_assert_eq!(&buf, &ct);
-            k.open_in_place(n, &aad, &mut buf).unwrap();
+            k.open_in_place_with_nonce(n, &aad, &mut buf).unwrap();
             prop_assert_eq!(&buf, &msg);
             if aead.is_length_preserving() {
                 let mut buf = msg.clone();
                 let mut tag = vec![0u8; aead.tag_len()];
-                k.seal_in_place_detached(n, &aad, &mut buf, &mut tag).unwrap();
+                k.seal_in_place_detached_with_nonce(n, &aad, &mut buf, &mut tag).unwrap();
                 prop_assert_eq!(&ct[..msg.len()], &buf[..]);
                 prop_assert_eq!(&ct[msg.len()..], &tag[..]);
                 tag[0] ^= 1;
-                prop_assert_eq!(k.open_in_place_detached(n, &aad, &mut buf, &tag), Err(Error::AuthenticationFailed));
+                prop_assert_eq!(k.open_in_place_detached_with_nonce(n, &aad, &mut buf, &tag), Err(Error::AuthenticationFailed));
                 prop_assert!(buf.iter().all(|&b| b == 0), "failed open must not leave plaintext");
             }
         }
@@ -168,8 +168,8 @@ proptest! {
             let aead = p.aead(id).unwrap();
             let _ = aead.new_key(&bytes);
             let k = aead.new_key(&vec![1u8; aead.key_len()]).unwrap();
-            prop_assert!(k.open(&vec![0u8; aead.nonce_len()], b"", &bytes).is_err());
-            prop_assert!(k.open(&bytes, b"", &bytes).is_err());
+            prop_assert!(k.open_with_nonce(&vec![0u8; aead.nonce_len()], b"", &bytes).is_err());
+            prop_assert!(k.open_with_nonce(&bytes, b"", &bytes).is_err());
         }
     }
 
@@ -224,6 +224,12 @@ fn keys_are_bound_to_their_algorithm() {
     let msk = ml.key_pair_from_seed(&[1; 64]).unwrap();
     // Handing a key to another algorithm's object is a typed error, not a misinterpretation.
     assert!(matches!(ml.decapsulate(&xsk, &[0; 1088]), Err(Error::KeyMismatch(_))));
-    assert!(matches!(xw.encapsulate_derand(msk.public_key(), &[0; 64]), Err(Error::InvalidInput(_))));
-    assert!(matches!(ml.encapsulate_derand(xsk.public_key(), &[0; 32]), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        xw.encapsulate_derand(msk.public_key(), &[0; 64], qres::hazmat::token()),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        ml.encapsulate_derand(xsk.public_key(), &[0; 32], qres::hazmat::token()),
+        Err(Error::InvalidInput(_))
+    ));
 }

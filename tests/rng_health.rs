@@ -133,6 +133,7 @@ fn false_alarms(claim: f64, alpha_exponent: u32, samples: usize) -> (usize, usiz
             match f.test {
                 HealthTest::RepetitionCount => rct += 1,
                 HealthTest::AdaptiveProportion => apt += 1,
+                other => panic!("unexpected health test {other:?}"),
             }
             // Resume just after the failing sample with fresh test state.
             let failing = (f.sample_index - start) as usize;

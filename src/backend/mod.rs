@@ -16,3 +16,11 @@ pub mod default;
 pub mod fastest;
 #[cfg(feature = "oqs")]
 pub mod oqs;
+
+/// The token that backend constructors take ([`KemSecretKey::from_parts`](crate::KemSecretKey::from_parts),
+/// [`KemPublicKey::new_unchecked`](crate::KemPublicKey::new_unchecked) and their siblings): for backend
+/// crates such as `qres-oqs`, which check keys themselves. Feature `backend-api` (implied by `hazmat`).
+#[cfg(feature = "backend-api")]
+pub const fn backend_token() -> crate::primitives::BackendToken {
+    crate::primitives::BackendToken::new()
+}

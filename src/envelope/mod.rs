@@ -28,18 +28,14 @@
 pub mod armor;
 pub mod header;
 pub mod schedule;
-mod seal;
+pub(crate) mod seal;
 mod stream;
 mod to_path;
-#[cfg(feature = "hazmat")]
-pub mod trace;
-#[cfg(not(feature = "hazmat"))]
-#[allow(dead_code)] // Filled only when a trace is requested, which needs the `hazmat` feature.
+// The trace and the sealing functions that return it are public through `qres::hazmat::envelope` only.
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code))] // Filled only when a trace is requested (hazmat).
 pub(crate) mod trace;
 
 pub use seal::{open, open_with_provider, seal};
-#[cfg(feature = "hazmat")]
-pub use seal::{seal_unchecked_with_rng_trace, seal_with_rng_trace};
 pub use stream::{EnvelopeReader, EnvelopeWriter, error_of};
 pub use to_path::open_to_path;
 
@@ -132,6 +128,7 @@ impl KeyLookup for Vec<(u32, KemSecretKey)> {
 
 /// Where the QNE block comes from.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum QneSource {
     /// The operating system's RNG (until a quantum source is configured).
     #[default]

@@ -2,6 +2,7 @@
 
 use crate::envelope::header::{FILE_KEY_LEN, MAC_LEN};
 use crate::error::Result;
+use crate::primitives::HazmatToken;
 use crate::primitives::Kdf;
 use crate::secret::SecretBytes;
 use hmac::{KeyInit, Mac};
@@ -27,7 +28,7 @@ pub fn stanza_context(suite: &crate::hpke::Suite) -> Result<Vec<u8>> {
     if let Some(ksc) = cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
         return Ok(ksc);
     }
-    let ksc = suite.key_schedule_context(crate::hpke::Mode::Base, STANZA_INFO, None)?;
+    let ksc = suite.key_schedule_context(crate::hpke::Mode::Base, STANZA_INFO, None, HazmatToken::new())?;
     if let Ok(mut c) = cache.lock() {
         c.insert(id, ksc.clone());
     }

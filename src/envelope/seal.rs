@@ -7,7 +7,7 @@ use super::{EnvelopeInfo, KeyLookup, OpenOptions, Opened, QneSource, Recipient, 
 use crate::alg::AeadId;
 use crate::error::{Error, Result};
 use crate::hpke::Mode;
-use crate::primitives::{AeadKey, SignInput, SigningKey, VerifyingKey};
+use crate::primitives::{AeadKey, HazmatToken, SignInput, SigningKey, VerifyingKey};
 use crate::provider::Provider;
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
@@ -70,8 +70,9 @@ fn check_options(options: &SealOptions<'_>, recipients: &[Recipient]) -> Result<
     if let Some(signer) = options.signer {
         header::check_signer(signer.algorithm()).map_err(header::Violation::writer_error)?;
     }
-    if recipients.iter().any(|r| r.public_key.algorithm() != kem) {
-        return Err(Error::InvalidInput("all recipients of an envelope must use the same KEM"));
+    if let Some(other) = recipients.iter().find(|r| r.public_key.algorithm() != kem) {
+        // All recipients of an envelope share its one KEM (the first recipient's).
+        return Err(Error::wrong_algorithm("envelope recipient key", kem, other.public_key.algorithm()));
     }
     let mut ids: Vec<_> = recipients.iter().map(|r| r.public_key.key_id()).collect();
     ids.sort_unstable();
@@ -113,12 +114,13 @@ pub(crate) fn begin<'a>(
     for r in recipients {
         let key_id = r.public_key.key_id();
         let ikm_e = random_secret(rng, kem.sizes().encapsulation_randomness)?;
-        let encapsulated = kem.encapsulate_derand(&r.public_key, ikm_e.as_bytes())?;
+        let encapsulated = kem.encapsulate_derand(&r.public_key, ikm_e.as_bytes(), HazmatToken::new())?;
         let ks = hpke.key_schedule_with_context(
             Mode::Base,
             schedule::stanza_context(&hpke)?,
             encapsulated.shared_secret.as_bytes(),
             None,
+            HazmatToken::new(),
         )?;
         let mut st = trace.as_ref().map(|_| StanzaTrace {
             ikm_e: ikm_e.clone(),
@@ -128,8 +130,9 @@ pub(crate) fn begin<'a>(
             exporter_secret: ks.exporter_secret.clone(),
             ..Default::default()
         });
-        let wrapped_key =
-            hpke.sender_context(ks)?.seal(&schedule::stanza_aad(&key_id, r.key_version), file_key.as_bytes())?;
+        let wrapped_key = hpke
+            .sender_context(ks, HazmatToken::new())?
+            .seal(&schedule::stanza_aad(&key_id, r.key_version), file_key.as_bytes())?;
         if let (Some(st), Some(t)) = (st.as_mut(), trace.as_mut()) {
             st.enc = encapsulated.ciphertext.clone();
             st.wrapped_key = wrapped_key.clone();
@@ -215,7 +218,7 @@ impl Sealer<'_> {
     pub(crate) fn seal_chunk(&mut self, buf: &mut Vec<u8>, last: bool) -> Result<()> {
         self.check_open()?;
         let nonce = self.nonce(last);
-        self.payload.seal_in_place(&nonce, &self.digest, buf)?;
+        self.payload.seal_in_place_with_nonce(&nonce, &self.digest, buf)?;
         self.after_chunk(buf, nonce, last);
         Ok(())
     }
@@ -232,7 +235,7 @@ impl Sealer<'_> {
         self.check_open()?;
         let nonce = self.nonce(last);
         let mut tag = vec![0u8; self.payload.aead().tag_len()];
-        self.payload.seal_in_place_detached(&nonce, &self.digest, &mut out[start..], &mut tag)?;
+        self.payload.seal_in_place_detached_with_nonce(&nonce, &self.digest, &mut out[start..], &mut tag)?;
         out.extend_from_slice(&tag);
         self.after_chunk(&out[start..], nonce, last);
         Ok(())
@@ -240,7 +243,7 @@ impl Sealer<'_> {
 
     fn check_open(&self) -> Result<()> {
         if self.finished || self.index > schedule::MAX_CHUNK_INDEX {
-            return Err(Error::InvalidInput("envelope payload already finished or too long"));
+            return Err(Error::InvalidState("envelope payload already finished or too long"));
         }
         Ok(())
     }
@@ -261,15 +264,16 @@ impl Sealer<'_> {
     pub(crate) fn trailer(&mut self) -> Result<Vec<u8>> {
         let Some(signer) = self.signer else { return Ok(Vec::new()) };
         if !self.finished {
-            return Err(Error::InvalidInput("the payload has not been finished"));
+            return Err(Error::InvalidState("the payload has not been finished"));
         }
-        let rnd = self.signing_rnd.take().ok_or(Error::InvalidInput("the envelope was already signed"))?;
+        let rnd = self.signing_rnd.take().ok_or(Error::InvalidState("the envelope was already signed"))?;
         let mut message = self.digest.to_vec();
         message.extend_from_slice(&self.payload_hash.clone().finalize());
         let sig = signer.scheme().sign_derand(
             signer,
             SignInput::Pure { message: &message, context: SIGNATURE_CONTEXT },
             rnd.as_bytes(),
+            HazmatToken::new(),
         )?;
         if let Some(t) = self.trace.as_mut() {
             t.signature_input = message;
@@ -320,8 +324,13 @@ pub(crate) fn unlock<'a, K: KeyLookup + ?Sized>(
             continue;
         }
         let Ok(shared) = key.decapsulate(&stanza.enc) else { continue };
-        let ks =
-            hpke.key_schedule_with_context(Mode::Base, schedule::stanza_context(&hpke)?, shared.as_bytes(), None)?;
+        let ks = hpke.key_schedule_with_context(
+            Mode::Base,
+            schedule::stanza_context(&hpke)?,
+            shared.as_bytes(),
+            None,
+            HazmatToken::new(),
+        )?;
         let mut ctx = hpke.receiver_context(ks)?;
         if let Ok(fk) = ctx.open(&schedule::stanza_aad(&stanza.key_id, stanza.key_version), &stanza.wrapped_key) {
             file_key = Some(SecretBytes::new(fk));
@@ -384,7 +393,7 @@ impl Opener<'_> {
             Some(iv) => iv.to_vec(),
             None => schedule::chunk_nonce(self.index, last).to_vec(),
         };
-        self.payload.open_in_place(&nonce, &self.digest, buf)?;
+        self.payload.open_in_place_with_nonce(&nonce, &self.digest, buf)?;
         self.index += 1;
         self.finished = last;
         Ok(())
@@ -407,7 +416,7 @@ impl Opener<'_> {
         }
         let nonce = schedule::chunk_nonce(self.index, last);
         let (ciphertext, tag) = buf.split_at_mut(buf.len() - tag_len);
-        self.payload.open_in_place_detached(&nonce, &self.digest, ciphertext, tag)?;
+        self.payload.open_in_place_detached_with_nonce(&nonce, &self.digest, ciphertext, tag)?;
         self.index += 1;
         self.finished = last;
         Ok(ciphertext.len())

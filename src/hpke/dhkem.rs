@@ -10,7 +10,8 @@ use crate::alg::{GroupId, KdfId, KemId};
 use crate::error::{Error, Result, check_len};
 use crate::hpke::labeled::{labeled_expand, labeled_extract};
 use crate::primitives::{
-    DhPublicKey, DhSecretKey, Encapsulation, Kdf, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyAgreement, KeyState,
+    AuthKem, BackendToken, DhPublicKey, DhSecretKey, Encapsulation, HazmatToken, Kdf, Kem, KemPublicKey, KemSecretKey,
+    KemSizes, KeyAgreement, KeyState,
 };
 use crate::secret::{SecretBytes, SharedSecret};
 
@@ -48,7 +49,7 @@ impl DhKem {
     }
 
     /// RFC 9180 `DeriveKeyPair(ikm)`: `sk = LabeledExpand(LabeledExtract("", "dkp_prk", ikm), "sk", "", 32)`.
-    pub fn derive_key_pair(&'static self, ikm: &[u8]) -> Result<KemSecretKey> {
+    fn derive_key_pair_inner(&'static self, ikm: &[u8]) -> Result<KemSecretKey> {
         let sk = self.derive_secret(ikm)?;
         self.key_pair_from_seed(sk.as_bytes())
     }
@@ -76,18 +77,18 @@ impl DhKem {
 
     fn check_public(&self, key: &KemPublicKey) -> Result<()> {
         if key.algorithm() != KemId::DHKEM_X25519_HKDF_SHA256 {
-            return Err(Error::InvalidInput("public key belongs to a different KEM algorithm"));
+            return Err(Error::wrong_algorithm("KEM public key", KemId::DHKEM_X25519_HKDF_SHA256, key.algorithm()));
         }
         Ok(())
     }
 
     fn dh_public(&self, bytes: &[u8]) -> Result<DhPublicKey> {
         check_len("DHKEM(X25519) encapsulated key", LEN, bytes.len())?;
-        DhPublicKey::new_unchecked(self.group, bytes)
+        DhPublicKey::new_unchecked(self.group, bytes, BackendToken::new())
     }
 
     /// `AuthEncap(pkR, skS)` with the ephemeral private key given (for known-answer tests).
-    pub fn auth_encapsulate_derand(
+    fn auth_encapsulate_inner(
         &self,
         recipient: &KemPublicKey,
         sender: &KemSecretKey,
@@ -109,7 +110,7 @@ impl DhKem {
     }
 
     /// `AuthDecap(enc, skR, pkS)`.
-    pub fn auth_decapsulate(
+    fn auth_decapsulate_inner(
         &self,
         recipient: &KemSecretKey,
         enc: &[u8],
@@ -128,7 +129,31 @@ impl DhKem {
     }
 }
 
+impl AuthKem for DhKem {
+    fn derive_key_pair(&'static self, ikm: &[u8]) -> Result<KemSecretKey> {
+        self.derive_key_pair_inner(ikm)
+    }
+
+    fn auth_encapsulate_derand(
+        &self,
+        recipient: &KemPublicKey,
+        sender: &KemSecretKey,
+        ephemeral: &[u8],
+        _token: HazmatToken,
+    ) -> Result<Encapsulation> {
+        self.auth_encapsulate_inner(recipient, sender, ephemeral)
+    }
+
+    fn auth_decapsulate(&self, recipient: &KemSecretKey, enc: &[u8], sender: &KemPublicKey) -> Result<SharedSecret> {
+        self.auth_decapsulate_inner(recipient, enc, sender)
+    }
+}
+
 impl Kem for DhKem {
+    fn as_auth_kem(&'static self) -> Option<&'static dyn AuthKem> {
+        Some(self)
+    }
+
     fn id(&self) -> KemId {
         KemId::DHKEM_X25519_HKDF_SHA256
     }
@@ -145,8 +170,14 @@ impl Kem for DhKem {
         self.check()?;
         check_len("DHKEM(X25519) secret key", LEN, seed.len())?;
         let secret = self.group.secret_key_from_bytes(seed)?;
-        let public = KemPublicKey::new_unchecked(self, secret.public_key().as_bytes())?;
-        Ok(KemSecretKey::from_parts(self, Some(SecretBytes::from_slice(seed)), public, Box::new(DhKemState { secret })))
+        let public = KemPublicKey::new_unchecked(self, secret.public_key().as_bytes(), BackendToken::new())?;
+        Ok(KemSecretKey::from_parts(
+            self,
+            Some(SecretBytes::from_slice(seed)),
+            public,
+            Box::new(DhKemState { secret }),
+            BackendToken::new(),
+        ))
     }
 
     fn generate(&'static self, rng: &mut dyn crate::DynCryptoRng) -> Result<KemSecretKey> {
@@ -159,10 +190,15 @@ impl Kem for DhKem {
         self.check()?;
         check_len("DHKEM(X25519) public key", LEN, bytes.len())?;
         self.group.parse_public_key(bytes)?;
-        KemPublicKey::new_unchecked(self, bytes)
+        KemPublicKey::new_unchecked(self, bytes, BackendToken::new())
     }
 
-    fn encapsulate_derand(&self, public_key: &KemPublicKey, randomness: &[u8]) -> Result<Encapsulation> {
+    fn encapsulate_derand(
+        &self,
+        public_key: &KemPublicKey,
+        randomness: &[u8],
+        _token: HazmatToken,
+    ) -> Result<Encapsulation> {
         self.check_public(public_key)?;
         check_len("DHKEM ephemeral secret key", LEN, randomness.len())?;
         let pk_r = self.dh_public(public_key.as_bytes())?;
@@ -176,7 +212,7 @@ impl Kem for DhKem {
     fn encapsulate(&self, public_key: &KemPublicKey, rng: &mut dyn crate::DynCryptoRng) -> Result<Encapsulation> {
         let ikm = crate::random::random_secret(rng, LEN)?;
         let eph = self.derive_secret(ikm.as_bytes())?;
-        self.encapsulate_derand(public_key, eph.as_bytes())
+        self.encapsulate_derand(public_key, eph.as_bytes(), HazmatToken::new())
     }
 
     fn decapsulate(&self, secret_key: &KemSecretKey, ciphertext: &[u8]) -> Result<SharedSecret> {

@@ -29,11 +29,11 @@ pub mod labeled;
 
 use crate::alg::{AeadId, KdfId, KemId};
 use crate::error::{Error, Result};
-use crate::primitives::{Aead, AeadKey, Kdf, Kem, KemPublicKey, KemSecretKey};
+use crate::primitives::{Aead, AeadKey, AuthKem, HazmatToken, Kdf, Kem, KemPublicKey, KemSecretKey};
 use crate::provider::Provider;
 use crate::random::DynCryptoRng;
 use crate::secret::{SecretBytes, SharedSecret};
-use dhkem::DhKem;
+
 use labeled::{labeled_expand, labeled_extract, shake256_labeled_derive};
 
 /// Minimum pre-shared key length (RFC 9180 §5.1.2: a PSK must have at least 32 bytes of entropy).
@@ -41,6 +41,7 @@ pub const MIN_PSK_LEN: usize = 32;
 
 /// HPKE mode (RFC 9180 §5).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mode {
     /// `mode_base` (0x00).
     Base = 0,
@@ -200,9 +201,8 @@ impl Suite {
         id
     }
 
-    fn dhkem(&self) -> Option<&'static DhKem> {
-        let any: &'static dyn core::any::Any = self.kem;
-        any.downcast_ref::<DhKem>()
+    fn dhkem(&self) -> Option<&'static dyn AuthKem> {
+        self.kem.as_auth_kem()
     }
 
     /// `DeriveKeyPair(ikm)`: RFC 9180 §7.1.3 for DHKEM; `SHAKE256.LabeledDerive(ikm, "DeriveKeyPair", "",
@@ -221,22 +221,31 @@ impl Suite {
         self.kem.key_pair_from_seed(seed.as_bytes())
     }
 
-    /// The key schedule (RFC 9180 §5.1) for `shared_secret`.
+    /// The key schedule (RFC 9180 §5.1) for `shared_secret`. Hazardous (a [`HazmatToken`]): the schedule
+    /// holds the AEAD key and base nonce, and two contexts made from one schedule reuse nonces.
     pub fn key_schedule(
         &self,
         mode: Mode,
         shared_secret: &[u8],
         info: &[u8],
         psk: Option<Psk<'_>>,
+        token: HazmatToken,
     ) -> Result<KeySchedule> {
-        let ksc = self.key_schedule_context(mode, info, psk)?;
-        self.key_schedule_with_context(mode, ksc, shared_secret, psk)
+        let ksc = self.key_schedule_context(mode, info, psk, token)?;
+        self.key_schedule_with_context(mode, ksc, shared_secret, psk, token)
     }
 
     /// `key_schedule_context = mode || psk_id_hash || info_hash`, after RFC 9180's `VerifyPSKInputs`. It
     /// depends only on the suite, mode, `info` and PSK id, so protocols with a fixed `info` may compute it
-    /// once and use [`key_schedule_with_context`](Self::key_schedule_with_context).
-    pub fn key_schedule_context(&self, mode: Mode, info: &[u8], psk: Option<Psk<'_>>) -> Result<Vec<u8>> {
+    /// once and use [`key_schedule_with_context`](Self::key_schedule_with_context). Needs a
+    /// [`HazmatToken`], as the schedule does.
+    pub fn key_schedule_context(
+        &self,
+        mode: Mode,
+        info: &[u8],
+        psk: Option<Psk<'_>>,
+        _token: HazmatToken,
+    ) -> Result<Vec<u8>> {
         let has_psk = psk.is_some();
         if has_psk != matches!(mode, Mode::Psk | Mode::AuthPsk) {
             return Err(Error::InvalidInput("HPKE mode and PSK presence disagree"));
@@ -265,6 +274,7 @@ impl Suite {
         key_schedule_context: Vec<u8>,
         shared_secret: &[u8],
         psk: Option<Psk<'_>>,
+        _token: HazmatToken,
     ) -> Result<KeySchedule> {
         if key_schedule_context.first() != Some(&(mode as u8))
             || psk.is_some() != matches!(mode, Mode::Psk | Mode::AuthPsk)
@@ -289,8 +299,9 @@ impl Suite {
     }
 
     /// A sender context from a key schedule computed with [`key_schedule`](Self::key_schedule) (for
-    /// protocols that encapsulate themselves and record intermediate values).
-    pub fn sender_context(&self, schedule: KeySchedule) -> Result<SenderContext> {
+    /// protocols that encapsulate themselves and record intermediate values). Hazardous: a schedule
+    /// used for two sender contexts encrypts twice under the same nonces, hence the [`HazmatToken`].
+    pub fn sender_context(&self, schedule: KeySchedule, _token: HazmatToken) -> Result<SenderContext> {
         Ok(SenderContext(self.context(schedule)?))
     }
 
@@ -316,7 +327,7 @@ impl Suite {
 
     fn check_kem(&self, public_key: &KemPublicKey) -> Result<()> {
         if public_key.algorithm() != self.kem.id() {
-            return Err(Error::InvalidInput("the key's KEM is not the suite's KEM"));
+            return Err(Error::wrong_algorithm("HPKE recipient public key", self.kem.id(), public_key.algorithm()));
         }
         Ok(())
     }
@@ -329,7 +340,7 @@ impl Suite {
         rng: &mut dyn DynCryptoRng,
     ) -> Result<(Vec<u8>, SenderContext)> {
         let randomness = crate::random::random_secret(rng, self.encapsulation_randomness_len())?;
-        self.setup_sender_derand(recipient, params, randomness.as_bytes())
+        self.setup_sender_derand(recipient, params, randomness.as_bytes(), HazmatToken::new())
     }
 
     /// Length of the randomness [`setup_sender_derand`](Self::setup_sender_derand) takes.
@@ -339,12 +350,14 @@ impl Suite {
 
     /// [`setup_sender`](Self::setup_sender) with caller-supplied encapsulation randomness: `ikmE` of the
     /// test vectors (for DHKEM it goes through `DeriveKeyPair`; for ML-KEM and X-Wing it is the
-    /// encapsulation randomness itself). For known-answer tests and deterministic test vectors only.
+    /// encapsulation randomness itself). For known-answer tests and deterministic test vectors only: needs
+    /// a [`HazmatToken`].
     pub fn setup_sender_derand(
         &self,
         recipient: &KemPublicKey,
         params: &SenderParams<'_>,
         randomness: &[u8],
+        token: HazmatToken,
     ) -> Result<(Vec<u8>, SenderContext)> {
         self.check_kem(recipient)?;
         let mode = Mode::of(params.psk.is_some(), params.sender_key.is_some());
@@ -353,14 +366,15 @@ impl Suite {
                 let eph = dh.derive_key_pair(randomness)?;
                 let eph_sk = eph.seed().ok_or(Error::Backend("DHKEM ephemeral key without seed"))?;
                 match sender {
-                    Some(sk_s) => dh.auth_encapsulate_derand(recipient, sk_s, eph_sk.as_bytes())?,
-                    None => self.kem.encapsulate_derand(recipient, eph_sk.as_bytes())?,
+                    Some(sk_s) => dh.auth_encapsulate_derand(recipient, sk_s, eph_sk.as_bytes(), token)?,
+                    None => self.kem.encapsulate_derand(recipient, eph_sk.as_bytes(), token)?,
                 }
             }
             (None, Some(_)) => return Err(Error::Unsupported("HPKE auth modes with a KEM other than DHKEM")),
-            (None, None) => self.kem.encapsulate_derand(recipient, randomness)?,
+            (None, None) => self.kem.encapsulate_derand(recipient, randomness, token)?,
         };
-        let schedule = self.key_schedule(mode, encapsulation.shared_secret.as_bytes(), params.info, params.psk)?;
+        let schedule =
+            self.key_schedule(mode, encapsulation.shared_secret.as_bytes(), params.info, params.psk, token)?;
         Ok((encapsulation.ciphertext, SenderContext(self.context(schedule)?)))
     }
 
@@ -372,7 +386,7 @@ impl Suite {
         params: &ReceiverParams<'_>,
     ) -> Result<SharedSecret> {
         if recipient.algorithm() != self.kem.id() {
-            return Err(Error::InvalidInput("the key's KEM is not the suite's KEM"));
+            return Err(Error::wrong_algorithm("HPKE recipient key", self.kem.id(), recipient.algorithm()));
         }
         match (self.dhkem(), params.sender_public) {
             (Some(dh), Some(pk_s)) => dh.auth_decapsulate(recipient, enc, pk_s),
@@ -390,7 +404,7 @@ impl Suite {
     ) -> Result<ReceiverContext> {
         let mode = Mode::of(params.psk.is_some(), params.sender_public.is_some());
         let shared = self.decapsulate(enc, recipient, params)?;
-        let schedule = self.key_schedule(mode, shared.as_bytes(), params.info, params.psk)?;
+        let schedule = self.key_schedule(mode, shared.as_bytes(), params.info, params.psk, HazmatToken::new())?;
         Ok(ReceiverContext(self.context(schedule)?))
     }
 
@@ -437,7 +451,7 @@ impl Context {
             return Err(Error::Unsupported("HPKE with an AEAD nonce shorter than 8 bytes"));
         }
         if self.seq == u64::MAX {
-            return Err(Error::InvalidInput("HPKE message limit reached for this context"));
+            return Err(Error::MessageLimitReached);
         }
         let mut nonce = self.base_nonce.as_bytes().to_vec();
         let seq = self.seq.to_be_bytes();
@@ -477,7 +491,7 @@ impl SenderContext {
     /// Encrypts the next message.
     pub fn seal(&mut self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
         let nonce = self.0.nonce()?;
-        let ct = self.0.aead()?.seal(&nonce, aad, plaintext)?;
+        let ct = self.0.aead()?.seal_with_nonce(&nonce, aad, plaintext)?;
         self.0.seq += 1;
         Ok(ct)
     }
@@ -500,7 +514,7 @@ impl ReceiverContext {
     /// Decrypts the next message; the sequence number advances only on success.
     pub fn open(&mut self, aad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
         let nonce = self.0.nonce()?;
-        let pt = self.0.aead()?.open(&nonce, aad, ciphertext)?;
+        let pt = self.0.aead()?.open_with_nonce(&nonce, aad, ciphertext)?;
         self.0.seq += 1;
         Ok(pt)
     }

@@ -46,6 +46,7 @@ pub const MAX_FACTORS: usize = 32;
 
 /// Whether a factor can be expected to have the same value next time.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Stability {
     /// Reproducible.
     Stable,

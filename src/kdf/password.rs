@@ -21,6 +21,7 @@ pub const ENCODED_LEN: usize = 13;
 
 /// A password-based KDF and its cost parameters.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PasswordKdf {
     /// Argon2id, version 0x13 (RFC 9106).
     Argon2id {

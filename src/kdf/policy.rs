@@ -79,7 +79,7 @@ impl PasswordPolicy {
             }
             PasswordKdf::Pbkdf2Sha256 { iterations } => iterations >= PBKDF2_FLOOR,
         };
-        if ok { Ok(()) } else { Err(Error::InvalidInput("password KDF parameters below the OWASP minimum")) }
+        if ok { Ok(()) } else { Err(Error::PasswordPolicy("password KDF parameters below the OWASP minimum")) }
     }
 
     /// Parameters read from outside must stay under the ceilings (checked before any work is done).

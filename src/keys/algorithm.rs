@@ -11,6 +11,7 @@ use core::fmt;
 
 /// The algorithm of a stored key: a KEM (decryption keys) or a signature scheme (signing keys).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeyAlgorithm {
     /// A key encapsulation mechanism.
     Kem(KemId),
@@ -88,6 +89,7 @@ impl fmt::Display for KeyAlgorithm {
 
 /// A secret key of either kind.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum SecretKey {
     /// A KEM secret (decapsulation) key.
     Kem(KemSecretKey),
@@ -133,7 +135,7 @@ impl SecretKey {
     pub fn as_kem(&self) -> Result<&KemSecretKey> {
         match self {
             Self::Kem(k) => Ok(k),
-            Self::Signing(_) => Err(Error::InvalidInput("a signing key was given where a KEM key is needed")),
+            Self::Signing(k) => Err(Error::wrong_algorithm("secret key", "a KEM key", k.algorithm())),
         }
     }
 
@@ -141,7 +143,7 @@ impl SecretKey {
     pub fn as_signing(&self) -> Result<&SigningKey> {
         match self {
             Self::Signing(k) => Ok(k),
-            Self::Kem(_) => Err(Error::InvalidInput("a KEM key was given where a signing key is needed")),
+            Self::Kem(k) => Err(Error::wrong_algorithm("secret key", "a signing key", k.algorithm())),
         }
     }
 }
@@ -160,6 +162,7 @@ impl From<SigningKey> for SecretKey {
 
 /// A public key of either kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PublicKey {
     /// A KEM public (encapsulation) key.
     Kem(KemPublicKey),
@@ -196,7 +199,7 @@ impl PublicKey {
     pub fn as_kem(&self) -> Result<&KemPublicKey> {
         match self {
             Self::Kem(k) => Ok(k),
-            Self::Verifying(_) => Err(Error::InvalidInput("a verifying key was given where a KEM key is needed")),
+            Self::Verifying(k) => Err(Error::wrong_algorithm("public key", "a KEM key", k.algorithm())),
         }
     }
 
@@ -204,7 +207,7 @@ impl PublicKey {
     pub fn as_verifying(&self) -> Result<&VerifyingKey> {
         match self {
             Self::Verifying(k) => Ok(k),
-            Self::Kem(_) => Err(Error::InvalidInput("a KEM key was given where a verifying key is needed")),
+            Self::Kem(k) => Err(Error::wrong_algorithm("public key", "a verifying key", k.algorithm())),
         }
     }
 }

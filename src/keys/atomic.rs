@@ -26,6 +26,7 @@ pub const TEMP_PREFIX: &str = ".qres-tmp-";
 
 /// What to do when the target exists.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Overwrite {
     /// Fail with [`Error::AlreadyExists`] (naming the path) and leave the existing file as it is.
     Refuse,

@@ -63,6 +63,7 @@ const ENTRY_FIXED_LEN: usize = 4 + 1 + 2 + 16 + 8 + 2;
 
 /// The status of one key version.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeyStatus {
     /// Usable.
     Enabled,

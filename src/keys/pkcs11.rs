@@ -147,7 +147,10 @@ impl Pkcs11Wrapper {
     pub fn generate(token: Arc<Pkcs11Token>, key_label: &str) -> Result<Self> {
         match Self::find(token.clone(), key_label) {
             Err(Error::NotFound { .. }) => {}
-            _ => return Err(Error::InvalidInput("a PKCS#11 key with this label exists already")),
+            // A token that is busy or restarting says so; anything else found under the label (a usable
+            // key, an unusable one, several) means the label is taken.
+            Err(e) if e.is_retryable() => return Err(e),
+            _ => return Err(Error::AlreadyExists { what: "PKCS#11 key", name: key_label.to_owned() }),
         }
         let mut key_id = [0u8; KEY_ID_LEN];
         getrandom::fill(&mut key_id).map_err(|_| Error::RandomnessUnavailable)?;

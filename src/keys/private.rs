@@ -73,7 +73,7 @@ pub fn encrypt(
 ) -> Result<Vec<u8>> {
     policy.check_new(&policy.kdf_for_new)?;
     if password.is_empty() {
-        return Err(Error::InvalidInput("an empty password protects nothing"));
+        return Err(Error::PasswordPolicy("an empty password protects nothing"));
     }
     let seed = seed_of(key)?;
     // `check_new` keeps the salt length within what `parse` accepts (16..=64).
@@ -86,12 +86,12 @@ pub fn encrypt(
     out.extend_from_slice(nonce.as_bytes());
     out.extend_from_slice(&(seed.len() as u16).to_be_bytes());
     let kek = derive_kek(&policy.kdf_for_new, password, salt.as_bytes())?;
-    let sealed = super::aes256gcm(kek.as_bytes())?.seal(nonce.as_bytes(), &out, seed.as_bytes())?;
+    let sealed = super::aes256gcm(kek.as_bytes())?.seal_with_nonce(nonce.as_bytes(), &out, seed.as_bytes())?;
     out.extend_from_slice(&sealed);
     // Read back what was written (parse and open with the key just derived) so that a file this
     // function returns is always one `decrypt` accepts.
     let p = parse(&out)?;
-    let back = SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open(p.nonce, p.aad, p.payload)?);
+    let back = SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open_with_nonce(p.nonce, p.aad, p.payload)?);
     if back.as_bytes() != seed.as_bytes() || p.info.key_id != key.key_id() {
         return Err(Error::Backend("a private key file did not read back as written"));
     }
@@ -248,7 +248,7 @@ pub fn decrypt(bytes: &[u8], password: &[u8], policy: &PasswordPolicy, provider:
     ))?;
     policy.check_untrusted(&kdf)?;
     let kek = derive_kek(&kdf, password, p.salt)?;
-    let seed = SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open(p.nonce, p.aad, p.payload)?);
+    let seed = SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open_with_nonce(p.nonce, p.aad, p.payload)?);
     rebuild(&p.info, seed.as_bytes(), provider)
 }
 

@@ -98,7 +98,7 @@ pub fn seal(wrapper: &dyn KeyWrapper, plaintext: &[u8], context: &[u8], rng: &mu
     out.extend_from_slice(&wrapped);
     out.extend_from_slice(nonce.as_bytes());
     let aad = [&out[..], context].concat();
-    let sealed = super::aes256gcm(data_key.as_bytes())?.seal(nonce.as_bytes(), &aad, plaintext)?;
+    let sealed = super::aes256gcm(data_key.as_bytes())?.seal_with_nonce(nonce.as_bytes(), &aad, plaintext)?;
     out.extend_from_slice(&sealed);
     Ok(out)
 }
@@ -129,7 +129,11 @@ pub fn open(wrapper: &dyn KeyWrapper, blob: &[u8], context: &[u8]) -> Result<Sec
         return Err(Error::AuthenticationFailed);
     }
     let aad = [&blob[..nonce_end], context].concat();
-    let plain = super::aes256gcm(data_key.as_bytes())?.open(&blob[wrapped_end..nonce_end], &aad, &blob[nonce_end..])?;
+    let plain = super::aes256gcm(data_key.as_bytes())?.open_with_nonce(
+        &blob[wrapped_end..nonce_end],
+        &aad,
+        &blob[nonce_end..],
+    )?;
     Ok(SecretBytes::new(plain))
 }
 
@@ -161,7 +165,11 @@ impl KeyWrapper for AesKeyWrapper {
     fn wrap_key(&self, data_key: &[u8], context: &[u8], rng: &mut dyn DynCryptoRng) -> Result<Vec<u8>> {
         let nonce = random_secret(rng, NONCE_LEN)?;
         let mut out = nonce.as_bytes().to_vec();
-        out.extend_from_slice(&super::aes256gcm(self.key.as_bytes())?.seal(nonce.as_bytes(), context, data_key)?);
+        out.extend_from_slice(&super::aes256gcm(self.key.as_bytes())?.seal_with_nonce(
+            nonce.as_bytes(),
+            context,
+            data_key,
+        )?);
         Ok(out)
     }
 
@@ -170,7 +178,7 @@ impl KeyWrapper for AesKeyWrapper {
             return Err(Error::AuthenticationFailed);
         }
         let (nonce, ct) = wrapped.split_at(NONCE_LEN);
-        Ok(SecretBytes::new(super::aes256gcm(self.key.as_bytes())?.open(nonce, context, ct)?))
+        Ok(SecretBytes::new(super::aes256gcm(self.key.as_bytes())?.open_with_nonce(nonce, context, ct)?))
     }
 }
 
@@ -202,7 +210,7 @@ impl PasswordWrapper {
     pub fn new(password: &[u8], policy: PasswordPolicy) -> Result<Self> {
         policy.check_new(&policy.kdf_for_new)?;
         if password.is_empty() {
-            return Err(Error::InvalidInput("an empty password protects nothing"));
+            return Err(Error::PasswordPolicy("an empty password protects nothing"));
         }
         Ok(Self {
             password: SecretBytes::from_slice(password),
@@ -266,7 +274,7 @@ impl KeyWrapper for PasswordWrapper {
         out.extend_from_slice(&salt);
         let aad = [&out[..], context].concat();
         out.extend_from_slice(nonce.as_bytes());
-        out.extend_from_slice(&super::aes256gcm(kek.as_bytes())?.seal(nonce.as_bytes(), &aad, data_key)?);
+        out.extend_from_slice(&super::aes256gcm(kek.as_bytes())?.seal_with_nonce(nonce.as_bytes(), &aad, data_key)?);
         Ok(out)
     }
 
@@ -288,7 +296,7 @@ impl KeyWrapper for PasswordWrapper {
         };
         let aad = [&wrapped[..salt_end], context].concat();
         let (nonce, ct) = wrapped[salt_end..].split_at(NONCE_LEN);
-        let data_key = SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open(nonce, &aad, ct)?);
+        let data_key = SecretBytes::new(super::aes256gcm(kek.as_bytes())?.open_with_nonce(nonce, &aad, ct)?);
         if fresh {
             // Cache only what authenticated: a planted blob cannot choose what this wrapper remembers.
             *self.read.lock().unwrap_or_else(|p| p.into_inner()) = Some(CachedKek { kdf, salt: salt.to_vec(), kek });

@@ -16,7 +16,7 @@
 use crate::alg::GroupId;
 use crate::error::{Result, check_len};
 use crate::key_id::{KeyFamily, KeyId};
-use crate::primitives::KeyState;
+use crate::primitives::{BackendToken, HazmatToken, KeyState};
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::{SecretBytes, SharedSecret};
 use core::fmt;
@@ -51,8 +51,8 @@ pub trait KeyAgreement: Send + Sync + 'static {
     fn agree(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret>;
 
     /// The shared secret without the all-zero check. Hazardous: only for constructions whose security
-    /// argument does not need the check (X-Wing).
-    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret>;
+    /// argument does not need the check (X-Wing), hence the [`HazmatToken`].
+    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey, token: HazmatToken) -> Result<SharedSecret>;
 }
 
 /// A Diffie-Hellman public key.
@@ -66,7 +66,8 @@ pub struct DhPublicKey {
 impl DhPublicKey {
     /// Wraps an encoded public key of `group` (length-checked). For backend implementations; everyone
     /// else calls [`KeyAgreement::parse_public_key`].
-    pub fn new_unchecked(group: &'static dyn KeyAgreement, bytes: &[u8]) -> Result<Self> {
+    /// Needs a [`BackendToken`].
+    pub fn new_unchecked(group: &'static dyn KeyAgreement, bytes: &[u8], _token: BackendToken) -> Result<Self> {
         check_len("key agreement public key", group.public_key_len(), bytes.len())?;
         Ok(Self { group, bytes: bytes.into(), key_id: std::sync::OnceLock::new() })
     }
@@ -75,32 +76,9 @@ impl DhPublicKey {
     pub fn algorithm(&self) -> GroupId {
         self.group.id()
     }
-
-    /// The encoded key.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// Fingerprint of the key.
-    pub fn key_id(&self) -> KeyId {
-        // Computed once (a SHA3-256 over the whole key) and cached.
-        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::KeyAgreement, self.algorithm().value(), &self.bytes))
-    }
 }
 
-impl PartialEq for DhPublicKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.algorithm() == other.algorithm() && self.bytes == other.bytes
-    }
-}
-
-impl Eq for DhPublicKey {}
-
-impl fmt::Debug for DhPublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DhPublicKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
-    }
-}
+super::encoded_public_key!(DhPublicKey, KeyFamily::KeyAgreement);
 
 /// A Diffie-Hellman secret key with its public key; zeroized on drop.
 pub struct DhSecretKey {
@@ -111,8 +89,13 @@ pub struct DhSecretKey {
 }
 
 impl DhSecretKey {
-    /// Assembles a secret key. For backend implementations.
-    pub fn from_parts(group: &'static dyn KeyAgreement, secret: SecretBytes, public: DhPublicKey) -> Self {
+    /// Assembles a secret key. For backend implementations; needs a [`BackendToken`].
+    pub fn from_parts(
+        group: &'static dyn KeyAgreement,
+        secret: SecretBytes,
+        public: DhPublicKey,
+        _token: BackendToken,
+    ) -> Self {
         Self { group, secret, public, state: None }
     }
 
@@ -124,6 +107,7 @@ impl DhSecretKey {
         secret: SecretBytes,
         public: DhPublicKey,
         state: Box<dyn KeyState>,
+        _token: BackendToken,
     ) -> Self {
         Self { group, secret, public, state: Some(state) }
     }
@@ -144,8 +128,9 @@ impl DhSecretKey {
         &self.public
     }
 
-    /// The encoded secret key.
-    pub fn secret_bytes(&self) -> &SecretBytes {
+    /// The encoded secret key. For backend implementations, which compute with it; needs a
+    /// [`BackendToken`].
+    pub fn secret_bytes(&self, _token: BackendToken) -> &SecretBytes {
         &self.secret
     }
 

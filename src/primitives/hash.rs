@@ -1,4 +1,4 @@
-//! Hash functions ([`Hash`]) with an incremental interface ([`Hasher`]).
+//! Hash functions ([`HashFunction`]) with an incremental interface ([`Hasher`]).
 //!
 //! ```
 //! use qres::{default_provider, HashId};
@@ -13,7 +13,7 @@
 use crate::alg::HashId;
 
 /// A hash function.
-pub trait Hash: Send + Sync + 'static {
+pub trait HashFunction: Send + Sync + 'static {
     /// The algorithm id.
     fn id(&self) -> HashId;
 

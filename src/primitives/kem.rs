@@ -22,7 +22,7 @@
 use crate::alg::KemId;
 use crate::error::{Error, Result, check_len};
 use crate::key_id::{KeyFamily, KeyId};
-use crate::primitives::KeyState;
+use crate::primitives::{BackendToken, HazmatToken, KeyState};
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::{SecretBytes, SharedSecret};
 use core::any::Any;
@@ -112,18 +112,50 @@ pub trait Kem: Any + Send + Sync + 'static {
     /// Encapsulates to `public_key` with caller-supplied randomness of
     /// [`KemSizes::encapsulation_randomness`] bytes (ML-KEM: `m`; X-Wing: `eseed`).
     ///
-    /// For known-answer tests and deterministic test vectors only: reusing randomness breaks security.
-    fn encapsulate_derand(&self, public_key: &KemPublicKey, randomness: &[u8]) -> Result<Encapsulation>;
+    /// For known-answer tests and deterministic test vectors only: reusing randomness breaks security, so
+    /// the call needs a [`HazmatToken`] (`qres::hazmat::token()`, feature `hazmat`).
+    fn encapsulate_derand(
+        &self,
+        public_key: &KemPublicKey,
+        randomness: &[u8],
+        token: HazmatToken,
+    ) -> Result<Encapsulation>;
 
     /// Encapsulates to `public_key` with fresh randomness from `rng`.
     fn encapsulate(&self, public_key: &KemPublicKey, rng: &mut dyn DynCryptoRng) -> Result<Encapsulation> {
         let randomness = random_secret(rng, self.sizes().encapsulation_randomness)?;
-        self.encapsulate_derand(public_key, randomness.as_bytes())
+        self.encapsulate_derand(public_key, randomness.as_bytes(), HazmatToken::new())
     }
 
     /// Decapsulates `ciphertext` with `secret_key`. A ciphertext of the right length that was tampered
     /// with yields a pseudorandom shared secret (implicit rejection), not an error.
     fn decapsulate(&self, secret_key: &KemSecretKey, ciphertext: &[u8]) -> Result<SharedSecret>;
+
+    /// The authenticated-mode capability of this KEM, if it has one (the DHKEMs of RFC 9180). HPKE's
+    /// `Auth` and `AuthPsk` modes need it.
+    fn as_auth_kem(&'static self) -> Option<&'static dyn AuthKem> {
+        None
+    }
+}
+
+/// A KEM with RFC 9180's authenticated encapsulation (`AuthEncap` / `AuthDecap`) and its own
+/// `DeriveKeyPair`: the DHKEMs. Reached through [`Kem::as_auth_kem`].
+pub trait AuthKem: Kem {
+    /// RFC 9180 §7.1.3 `DeriveKeyPair(ikm)` of this KEM.
+    fn derive_key_pair(&'static self, ikm: &[u8]) -> Result<KemSecretKey>;
+
+    /// `AuthEncap(pkR, skS)` with the ephemeral secret key given (known-answer tests): needs a
+    /// [`HazmatToken`].
+    fn auth_encapsulate_derand(
+        &self,
+        recipient: &KemPublicKey,
+        sender: &KemSecretKey,
+        ephemeral: &[u8],
+        token: HazmatToken,
+    ) -> Result<Encapsulation>;
+
+    /// `AuthDecap(enc, skR, pkS)`.
+    fn auth_decapsulate(&self, recipient: &KemSecretKey, enc: &[u8], sender: &KemPublicKey) -> Result<SharedSecret>;
 }
 
 /// An encoded KEM public (encapsulation) key that has passed its algorithm's checks.
@@ -138,8 +170,9 @@ impl KemPublicKey {
     /// Wraps bytes that the caller guarantees have passed `kem`'s public-key checks.
     ///
     /// For backend implementations, which build keys during key generation or inside
-    /// [`Kem::parse_public_key`]. Everyone else should call [`Kem::parse_public_key`].
-    pub fn new_unchecked(kem: &'static dyn Kem, bytes: &[u8]) -> Result<Self> {
+    /// [`Kem::parse_public_key`], and need a [`BackendToken`]. Everyone else calls
+    /// [`Kem::parse_public_key`].
+    pub fn new_unchecked(kem: &'static dyn Kem, bytes: &[u8], _token: BackendToken) -> Result<Self> {
         check_len("KEM public key", kem.sizes().public_key, bytes.len())?;
         Ok(Self { kem, bytes: bytes.into(), key_id: std::sync::OnceLock::new() })
     }
@@ -154,36 +187,13 @@ impl KemPublicKey {
         self.kem
     }
 
-    /// The encoded key.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// Fingerprint of the key.
-    pub fn key_id(&self) -> KeyId {
-        // Computed once (a SHA3-256 over the whole key) and cached.
-        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::Kem, self.algorithm().value(), &self.bytes))
-    }
-
     /// Encapsulates a fresh shared secret to this key.
     pub fn encapsulate(&self, rng: &mut dyn DynCryptoRng) -> Result<Encapsulation> {
         self.kem.encapsulate(self, rng)
     }
 }
 
-impl PartialEq for KemPublicKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.algorithm() == other.algorithm() && self.bytes == other.bytes
-    }
-}
-
-impl Eq for KemPublicKey {}
-
-impl fmt::Debug for KemPublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KemPublicKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
-    }
-}
+super::encoded_public_key!(KemPublicKey, KeyFamily::Kem);
 
 /// A KEM secret (decapsulation) key.
 ///
@@ -199,12 +209,13 @@ pub struct KemSecretKey {
 impl KemSecretKey {
     /// Assembles a secret key. For backend implementations: `state` is the backend's private
     /// representation (which must zeroize itself on drop) and is handed back through
-    /// [`backend_state`](Self::backend_state).
+    /// [`backend_state`](Self::backend_state). Needs a [`BackendToken`].
     pub fn from_parts(
         kem: &'static dyn Kem,
         seed: Option<SecretBytes>,
         public: KemPublicKey,
         state: Box<dyn KeyState>,
+        _token: BackendToken,
     ) -> Self {
         Self { kem, seed, public, state }
     }

@@ -18,7 +18,7 @@
 use crate::alg::SignatureId;
 use crate::error::{Error, Result, check_len};
 use crate::key_id::{KeyFamily, KeyId};
-use crate::primitives::KeyState;
+use crate::primitives::{BackendToken, HazmatToken, KeyState};
 use crate::random::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use core::any::Any;
@@ -193,9 +193,12 @@ pub enum SignInput<'a> {
     },
     /// The internal interface (FIPS 204 Algorithm 7 / 8): `message` is the already formatted `M'`.
     /// Hazardous: for known-answer tests and protocols that define their own domain separation.
+    /// Built with a [`HazmatToken`] (`qres::hazmat::token()`, feature `hazmat`).
     Internal {
         /// The message representative `M'`.
         message: &'a [u8],
+        /// The proof that the caller asked for the internal interface by name.
+        token: HazmatToken,
     },
 }
 
@@ -233,7 +236,7 @@ impl SignInput<'_> {
                 m.extend_from_slice(digest);
                 m
             }
-            Self::Internal { message } => message.to_vec(),
+            Self::Internal { message, .. } => message.to_vec(),
         })
     }
 }
@@ -274,19 +277,26 @@ pub trait SignatureScheme: Send + Sync + 'static {
     fn parse_verifying_key(&'static self, bytes: &[u8]) -> Result<VerifyingKey>;
 
     /// Signs with caller-supplied randomness of [`SignatureSizes::signing_randomness`] bytes (all zero gives
-    /// the deterministic variant). For known-answer tests; use [`sign`](Self::sign) otherwise.
-    fn sign_derand(&self, key: &SigningKey, input: SignInput<'_>, randomness: &[u8]) -> Result<Signature>;
+    /// the deterministic variant). For known-answer tests, so the call needs a [`HazmatToken`]
+    /// (`qres::hazmat::token()`, feature `hazmat`); use [`sign`](Self::sign) otherwise.
+    fn sign_derand(
+        &self,
+        key: &SigningKey,
+        input: SignInput<'_>,
+        randomness: &[u8],
+        token: HazmatToken,
+    ) -> Result<Signature>;
 
     /// Hedged signing: fresh randomness from `rng` (FIPS 204's default).
     fn sign(&self, key: &SigningKey, input: SignInput<'_>, rng: &mut dyn DynCryptoRng) -> Result<Signature> {
         let rnd = random_secret(rng, self.sizes().signing_randomness)?;
-        self.sign_derand(key, input, rnd.as_bytes())
+        self.sign_derand(key, input, rnd.as_bytes(), HazmatToken::new())
     }
 
     /// Deterministic signing: the same key and input always give the same signature.
     fn sign_deterministic(&self, key: &SigningKey, input: SignInput<'_>) -> Result<Signature> {
         let zeros = vec![0u8; self.sizes().signing_randomness];
-        self.sign_derand(key, input, &zeros)
+        self.sign_derand(key, input, &zeros, HazmatToken::new())
     }
 
     /// Verifies `signature`. Every failure, including a malformed signature, is
@@ -309,8 +319,14 @@ pub trait SignatureScheme: Send + Sync + 'static {
 
     /// Signs with a key given only in expanded form (FIPS 204 `sk` encoding), after checking that the
     /// encoding is well formed. Hazardous: for known-answer tests and imports from systems that do not
-    /// keep seeds.
-    fn sign_with_expanded_key(&self, expanded: &[u8], input: SignInput<'_>, randomness: &[u8]) -> Result<Signature> {
+    /// keep seeds. Needs a [`HazmatToken`].
+    fn sign_with_expanded_key(
+        &self,
+        expanded: &[u8],
+        input: SignInput<'_>,
+        randomness: &[u8],
+        _token: HazmatToken,
+    ) -> Result<Signature> {
         let _ = (expanded, input, randomness);
         Err(Error::Unsupported("signing with an expanded key"))
     }
@@ -377,7 +393,8 @@ pub struct VerifyingKey {
 impl VerifyingKey {
     /// Wraps bytes that the caller guarantees are a valid key of `scheme`. For backend implementations;
     /// everyone else calls [`SignatureScheme::parse_verifying_key`].
-    pub fn new_unchecked(scheme: &'static dyn SignatureScheme, bytes: &[u8]) -> Result<Self> {
+    /// Needs a [`BackendToken`].
+    pub fn new_unchecked(scheme: &'static dyn SignatureScheme, bytes: &[u8], _token: BackendToken) -> Result<Self> {
         check_len("verifying key", scheme.sizes().verifying_key, bytes.len())?;
         Ok(Self { scheme, bytes: bytes.into(), key_id: std::sync::OnceLock::new() })
     }
@@ -392,36 +409,13 @@ impl VerifyingKey {
         self.scheme
     }
 
-    /// The encoded key.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// Fingerprint of the key.
-    pub fn key_id(&self) -> KeyId {
-        // Computed once (a SHA3-256 over the whole key) and cached.
-        *self.key_id.get_or_init(|| KeyId::compute(KeyFamily::Signature, self.algorithm().value(), &self.bytes))
-    }
-
     /// Verifies a pure signature over `message` with `context`.
     pub fn verify(&self, message: &[u8], context: &[u8], signature: &[u8]) -> Result<()> {
         self.scheme.verify(self, SignInput::Pure { message, context }, signature)
     }
 }
 
-impl PartialEq for VerifyingKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.algorithm() == other.algorithm() && self.bytes == other.bytes
-    }
-}
-
-impl Eq for VerifyingKey {}
-
-impl fmt::Debug for VerifyingKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey").field("algorithm", &self.algorithm()).field("key_id", &self.key_id()).finish()
-    }
-}
+super::encoded_public_key!(VerifyingKey, KeyFamily::Signature);
 
 impl signature::Verifier<Signature> for VerifyingKey {
     /// Verifies with an empty context string.
@@ -439,12 +433,13 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    /// Assembles a signing key. For backend implementations (see [`KeyState`]).
+    /// Assembles a signing key. For backend implementations (see [`KeyState`]); needs a [`BackendToken`].
     pub fn from_parts(
         scheme: &'static dyn SignatureScheme,
         seed: Option<SecretBytes>,
         verifying: VerifyingKey,
         state: Box<dyn KeyState>,
+        _token: BackendToken,
     ) -> Self {
         Self { scheme, seed, verifying, state }
     }

@@ -25,10 +25,9 @@
 //! # Ok::<(), qres::Error>(())
 //! ```
 
-pub mod error;
 pub mod packet;
 pub mod verify;
 
-pub use error::PacketError;
+pub use crate::error::PacketError;
 pub use packet::{CONTENT_TYPE, EntropyPacket, PROTOCOL_VERSION, format_timestamp, parse_timestamp, unix_nanos_now};
 pub use verify::{HmacKey, KeyFingerprint, PacketVerifier, SequenceGuard, VerifiedPacket, VerifierConfig};

@@ -22,8 +22,8 @@
 //! instead of an array) and strict where it matters: exactly seven elements, a 16-byte id, no trailing
 //! bytes, a non-empty payload, a timestamp that fits the signed 64-bit nanosecond range.
 
-use super::error::PacketError;
 use super::verify::HmacKey;
+use crate::error::PacketError;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;

@@ -31,9 +31,9 @@
 //! the skew allowance) are refused ([`PacketError::PredatesStart`]), so a packet accepted by the previous
 //! run cannot be replayed into the new one.
 
-use super::error::PacketError;
 use super::packet::EntropyPacket;
 use crate::alg::MacId;
+use crate::error::PacketError;
 use crate::primitives::Mac;
 use crate::secret::SecretBytes;
 use std::collections::HashMap;

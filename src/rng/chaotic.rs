@@ -77,6 +77,7 @@ pub const MAX_ASSESSED_SAMPLES: usize = 1_000_000;
 
 /// How a measurement becomes an integer whose low 8 bits are the sample.
 #[derive(Copy, Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Quantization {
     /// Keep this many significant decimal digits (e.g. 3 turns 1.2532e-05 into 125). Suits
     /// floating-point measurements spanning orders of magnitude, like X-ray flux.

@@ -173,7 +173,7 @@ impl CtrDrbgCore {
             });
         }
         if self.reseed_counter > MAX_RESEED_INTERVAL {
-            return Err(Error::InvalidInput("CTR_DRBG reseed required: reseed counter exhausted"));
+            return Err(Error::ReseedRequired);
         }
         let additional = if additional.is_empty() {
             None

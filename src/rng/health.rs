@@ -82,6 +82,7 @@ pub fn health_alarm_count() -> u64 {
 
 /// Which test tripped.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HealthTest {
     /// Repetition Count Test.
     RepetitionCount,
@@ -122,6 +123,7 @@ impl fmt::Display for HealthFailure {
 
 /// The health state of a source.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HealthStatus {
     /// Start-up testing has not completed yet: at first use, or again after an intermittent alarm.
     Startup,

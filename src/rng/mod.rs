@@ -15,9 +15,13 @@
 //! * [`assess`]: the SP 800-90B non-IID min-entropy estimators.
 //! * [`chaotic`]: raw chaotic measurements (NOAA GOES X-ray flux, CSV, bytes) conditioned with SHA3-256
 //!   into a seed that can be used once.
+//! * `compat` (features `rand_core-0_6`, `rand_core-0_9`, `rustls-random`): these RNGs behind the
+//!   rand_core 0.6 / 0.9 traits (rand 0.8 and 0.9, ed25519-dalek 2) and as rustls' `SecureRandom`.
 
 pub mod assess;
 pub mod chaotic;
+#[cfg(any(feature = "rand_core-0_6", feature = "rand_core-0_9", feature = "rustls-random"))]
+pub mod compat;
 pub mod ctr_drbg;
 pub mod health;
 pub mod seed;

@@ -161,6 +161,7 @@ pub fn read_identity_file(path: &Path, into: &mut Identities) -> Result<(), CliE
         match key {
             SecretKey::Kem(k) => into.kem.push(k),
             SecretKey::Signing(k) => into.signing.push(k),
+            _ => return Err(CliError::usage(format!("{shown}: a kind of key this version of qres cannot use"))),
         }
         return Ok(());
     }

@@ -90,6 +90,7 @@ fn status_name(s: KeyStatus) -> &'static str {
         KeyStatus::Enabled => "enabled",
         KeyStatus::Disabled => "disabled",
         KeyStatus::Destroyed => "destroyed",
+        _ => "unknown",
     }
 }
 

@@ -8,6 +8,7 @@
 
 use crate::alg::AeadId;
 use crate::error::{Error, Result, check_len};
+use crate::primitives::BackendToken;
 use crate::primitives::aead::{Aead, AeadCipher, AeadKey, discard};
 use aws_lc_rs::aead::{self as lc, Aad, LessSafeKey, Nonce, UnboundKey};
 use zeroize::Zeroize;
@@ -85,7 +86,11 @@ impl Aead for AwsLcAead {
     fn new_key(&'static self, key: &[u8]) -> Result<AeadKey> {
         check_len(self.key_name, self.key_len, key.len())?;
         let unbound = UnboundKey::new(self.algorithm, key).map_err(|_| Error::Backend("AEAD key setup"))?;
-        Ok(AeadKey::from_parts(self, Box::new(Keyed { key: LessSafeKey::new(unbound), nonce_name: self.nonce_name })))
+        Ok(AeadKey::from_parts(
+            self,
+            Box::new(Keyed { key: LessSafeKey::new(unbound), nonce_name: self.nonce_name }),
+            BackendToken::new(),
+        ))
     }
 }
 

@@ -21,6 +21,7 @@ use crate::backend::default::mldsa as fallback;
 use crate::error::{Error, Result, check_len};
 use crate::primitives::KeyState;
 use crate::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
+use crate::primitives::{BackendToken, HazmatToken};
 use crate::random::DynCryptoRng;
 use crate::secret::SecretBytes;
 use aws_lc_rs::encoding::AsRawBytes;
@@ -122,20 +123,32 @@ impl SignatureScheme for AwsLcMlDsa {
     fn key_pair_from_seed(&'static self, seed: &[u8]) -> Result<SigningKey> {
         check_len("ML-DSA seed", self.sizes().seed, seed.len())?;
         let pair = PqdsaKeyPair::from_seed(self.signing, seed).map_err(|_| Error::Backend("AWS-LC ML-DSA keygen"))?;
-        let verifying = VerifyingKey::new_unchecked(self, pair.public_key().as_ref())?;
+        let verifying = VerifyingKey::new_unchecked(self, pair.public_key().as_ref(), BackendToken::new())?;
         let state = State { pair, seed: SecretBytes::from_slice(seed), libcrux: OnceLock::new() };
-        Ok(SigningKey::from_parts(self, Some(SecretBytes::from_slice(seed)), verifying, Box::new(state)))
+        Ok(SigningKey::from_parts(
+            self,
+            Some(SecretBytes::from_slice(seed)),
+            verifying,
+            Box::new(state),
+            BackendToken::new(),
+        ))
     }
 
     fn parse_verifying_key(&'static self, bytes: &[u8]) -> Result<VerifyingKey> {
         // FIPS 204 defines no validity check on pk beyond its length.
         check_len("ML-DSA verifying key", self.sizes().verifying_key, bytes.len())?;
-        VerifyingKey::new_unchecked(self, bytes)
+        VerifyingKey::new_unchecked(self, bytes, BackendToken::new())
     }
 
-    fn sign_derand(&self, key: &SigningKey, input: SignInput<'_>, randomness: &[u8]) -> Result<Signature> {
+    fn sign_derand(
+        &self,
+        key: &SigningKey,
+        input: SignInput<'_>,
+        randomness: &[u8],
+        token: HazmatToken,
+    ) -> Result<Signature> {
         let state = self.state(key)?;
-        self.fallback.sign_derand(self.libcrux(state)?, input, randomness)
+        self.fallback.sign_derand(self.libcrux(state)?, input, randomness, token)
     }
 
     /// Hedged signing; pure signing with an empty context is AWS-LC's, with randomness from AWS-LC's DRBG
@@ -156,7 +169,7 @@ impl SignatureScheme for AwsLcMlDsa {
     fn verify(&self, key: &VerifyingKey, input: SignInput<'_>, signature: &[u8]) -> Result<()> {
         input.validate()?;
         if key.algorithm() != self.id() {
-            return Err(Error::InvalidInput("verifying key belongs to a different signature algorithm"));
+            return Err(Error::wrong_algorithm("verifying key", self.id(), key.algorithm()));
         }
         match aws_lc_message(&input) {
             Some(message) => UnparsedPublicKey::new(self.verification, key.as_bytes())
@@ -176,7 +189,13 @@ impl SignatureScheme for AwsLcMlDsa {
         Ok(SecretBytes::from_slice(raw.as_ref()))
     }
 
-    fn sign_with_expanded_key(&self, expanded: &[u8], input: SignInput<'_>, randomness: &[u8]) -> Result<Signature> {
-        self.fallback.sign_with_expanded_key(expanded, input, randomness)
+    fn sign_with_expanded_key(
+        &self,
+        expanded: &[u8],
+        input: SignInput<'_>,
+        randomness: &[u8],
+        token: HazmatToken,
+    ) -> Result<Signature> {
+        self.fallback.sign_with_expanded_key(expanded, input, randomness, token)
     }
 }

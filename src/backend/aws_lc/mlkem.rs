@@ -20,7 +20,8 @@
 use crate::alg::KemId;
 use crate::backend::default::mlkem as fallback;
 use crate::error::{Error, Result, check_len};
-use crate::primitives::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
+use crate::primitives::BackendToken;
+use crate::primitives::{Encapsulation, HazmatToken, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
 use crate::random::DynCryptoRng;
 use crate::secret::{SecretBytes, SharedSecret};
 use aws_lc_rs::kem::{self as lc, Ciphertext, DecapsulationKey, EncapsulationKey};
@@ -53,15 +54,15 @@ impl AwsLcMlKem {
         let dk = self.fallback.expanded_secret_key(checked)?;
         let key = DecapsulationKey::new(self.algorithm, dk.as_bytes())
             .map_err(|_| Error::Backend("AWS-LC ML-KEM decapsulation key import"))?;
-        let public = KemPublicKey::new_unchecked(self, checked.public_key().as_bytes())?;
-        Ok(KemSecretKey::from_parts(self, seed, public, Box::new(State(key))))
+        let public = KemPublicKey::new_unchecked(self, checked.public_key().as_bytes(), BackendToken::new())?;
+        Ok(KemSecretKey::from_parts(self, seed, public, Box::new(State(key)), BackendToken::new()))
     }
 
     fn check_public(&self, public_key: &KemPublicKey) -> Result<()> {
         if public_key.algorithm() == self.id() {
             Ok(())
         } else {
-            Err(Error::InvalidInput("public key belongs to a different KEM algorithm"))
+            Err(Error::wrong_algorithm("KEM public key", self.id(), public_key.algorithm()))
         }
     }
 }
@@ -87,7 +88,7 @@ impl Kem for AwsLcMlKem {
     fn parse_public_key(&'static self, bytes: &[u8]) -> Result<KemPublicKey> {
         // The FIPS 203 §7.2 modulus check (AWS-LC performs it too, but only when a key is used).
         self.fallback.parse_public_key(bytes)?;
-        KemPublicKey::new_unchecked(self, bytes)
+        KemPublicKey::new_unchecked(self, bytes, BackendToken::new())
     }
 
     fn secret_key_from_expanded(&'static self, bytes: &[u8]) -> Result<KemSecretKey> {
@@ -103,9 +104,14 @@ impl Kem for AwsLcMlKem {
         Ok(SecretBytes::from_slice(bytes.as_ref()))
     }
 
-    fn encapsulate_derand(&self, public_key: &KemPublicKey, randomness: &[u8]) -> Result<Encapsulation> {
+    fn encapsulate_derand(
+        &self,
+        public_key: &KemPublicKey,
+        randomness: &[u8],
+        token: HazmatToken,
+    ) -> Result<Encapsulation> {
         self.check_public(public_key)?;
-        self.fallback.encapsulate_derand(public_key, randomness)
+        self.fallback.encapsulate_derand(public_key, randomness, token)
     }
 
     /// Encapsulates with AWS-LC, whose randomness comes from AWS-LC's own DRBG: `rng` is not used.

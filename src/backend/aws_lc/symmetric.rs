@@ -8,13 +8,13 @@
 
 use crate::alg::{HashId, KdfId, MacId};
 use crate::error::{Error, Result};
-use crate::primitives::hash::{Hash, Hasher};
+use crate::primitives::hash::{HashFunction, Hasher};
 use crate::primitives::kdf::Kdf;
 use crate::primitives::mac::{Mac, MacState};
 use crate::secret::SecretBytes;
 use aws_lc_rs::{digest, hkdf, hmac};
 
-/// An aws-lc-rs digest as a [`Hash`].
+/// An aws-lc-rs digest as a [`HashFunction`].
 pub struct AwsLcHash {
     id: HashId,
     algorithm: &'static digest::Algorithm,
@@ -37,7 +37,7 @@ impl Hasher for HashState {
     }
 }
 
-impl Hash for AwsLcHash {
+impl HashFunction for AwsLcHash {
     fn id(&self) -> HashId {
         self.id
     }

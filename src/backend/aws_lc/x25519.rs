@@ -11,6 +11,7 @@ use crate::alg::GroupId;
 use crate::error::{Error, Result, check_len};
 use crate::primitives::KeyState;
 use crate::primitives::dh::{DhPublicKey, DhSecretKey, KeyAgreement};
+use crate::primitives::{BackendToken, HazmatToken};
 use crate::secret::{SecretBytes, SharedSecret};
 use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey};
 use subtle::ConstantTimeEq;
@@ -45,7 +46,7 @@ impl X25519 {
         let key = match secret.backend_state::<State>() {
             Some(state) => &state.0,
             None => {
-                parsed = parse_secret(secret.secret_bytes().as_bytes())?;
+                parsed = parse_secret(secret.secret_bytes(BackendToken::new()).as_bytes())?;
                 &parsed
             }
         };
@@ -80,20 +81,26 @@ impl KeyAgreement for X25519 {
     fn secret_key_from_bytes(&'static self, bytes: &[u8]) -> Result<DhSecretKey> {
         let key = parse_secret(bytes)?;
         let public = key.compute_public_key().map_err(|_| Error::Backend("X25519 public key"))?;
-        let public = DhPublicKey::new_unchecked(self, public.as_ref())?;
-        Ok(DhSecretKey::from_parts_with_state(self, SecretBytes::from_slice(bytes), public, Box::new(State(key))))
+        let public = DhPublicKey::new_unchecked(self, public.as_ref(), BackendToken::new())?;
+        Ok(DhSecretKey::from_parts_with_state(
+            self,
+            SecretBytes::from_slice(bytes),
+            public,
+            Box::new(State(key)),
+            BackendToken::new(),
+        ))
     }
 
     fn parse_public_key(&'static self, bytes: &[u8]) -> Result<DhPublicKey> {
         // Every 32-byte string is a valid u-coordinate encoding (RFC 7748 §5).
-        DhPublicKey::new_unchecked(self, bytes)
+        DhPublicKey::new_unchecked(self, bytes, BackendToken::new())
     }
 
     fn agree(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
         self.shared(secret, public)?.ok_or_else(low_order_refusal)
     }
 
-    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
+    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey, _token: HazmatToken) -> Result<SharedSecret> {
         Ok(self.shared(secret, public)?.unwrap_or_else(|| SecretBytes::zeroed(LEN)))
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::alg::AeadId;
 use crate::error::{Error, Result, check_len};
+use crate::primitives::BackendToken;
 use crate::primitives::aead::{Aead, AeadCipher, AeadKey, discard};
 use aes_gcm::aead::array::Array;
 use aes_gcm::aead::{AeadCore, AeadInOut, KeyInit};
@@ -86,7 +87,7 @@ where
     fn new_key(&'static self, key: &[u8]) -> Result<AeadKey> {
         check_len(self.name, self.key_len, key.len())?;
         let cipher = C::new_from_slice(key).map_err(|_| Error::Backend("AEAD key setup"))?;
-        Ok(AeadKey::from_parts(self, Box::new(Keyed { cipher, name: self.nonce_name })))
+        Ok(AeadKey::from_parts(self, Box::new(Keyed { cipher, name: self.nonce_name }), BackendToken::new()))
     }
 }
 

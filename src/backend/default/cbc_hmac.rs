@@ -1,6 +1,6 @@
 //! AES-256-CBC + HMAC-SHA256, encrypt-then-MAC: the legacy scheme of the original proof of concept.
 //!
-//! Kept so that data sealed by the original system stays readable; never a default (DESIGN 3.1).
+//! Kept so that data sealed by the original system stays readable; never a default.
 //!
 //! * Key: 64 bytes, `enc_key (32) || mac_key (32)`: separate keys for encryption and authentication.
 //! * Nonce: the 16-byte CBC IV, which must be unpredictable (random) for every message.
@@ -16,6 +16,7 @@
 
 use crate::alg::AeadId;
 use crate::error::{Error, Result, check_len};
+use crate::primitives::BackendToken;
 use crate::primitives::aead::{Aead, AeadCipher, AeadKey, discard};
 use crate::secret::SecretBytes;
 use cbc::cipher::block_padding::{NoPadding, Pkcs7};
@@ -85,6 +86,7 @@ pub(crate) fn cbc_decrypt_pkcs7(key: &[u8], iv: &[u8], buffer: &mut Vec<u8>) -> 
 }
 
 /// AES-256-CBC without padding over whole blocks, in place (`encrypt` selects the direction).
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code))] // Reached through qres::hazmat::aes_cbc.
 pub(crate) fn cbc_no_padding(key: &[u8], iv: &[u8], buffer: &mut [u8], encrypt: bool) -> Result<()> {
     let (key, iv) = arrays(key, iv)?;
     if !buffer.len().is_multiple_of(BLOCK) {
@@ -149,7 +151,7 @@ impl Aead for Aes256CbcHmacSha256 {
         check_len("AES-256-CBC-HMAC-SHA256 key (enc || mac)", KEY_LEN, key.len())?;
         let keyed =
             Keyed { enc_key: SecretBytes::from_slice(&key[..32]), mac_key: SecretBytes::from_slice(&key[32..]) };
-        Ok(AeadKey::from_parts(self, Box::new(keyed)))
+        Ok(AeadKey::from_parts(self, Box::new(keyed), BackendToken::new()))
     }
 }
 

@@ -13,6 +13,7 @@ use crate::alg::SignatureId;
 use crate::error::{Error, Result, check_len};
 use crate::primitives::KeyState;
 use crate::primitives::sig::{SignInput, Signature, SignatureScheme, SignatureSizes, SigningKey, VerifyingKey};
+use crate::primitives::{BackendToken, HazmatToken};
 use crate::secret::SecretBytes;
 use zeroize::Zeroize;
 
@@ -126,17 +127,23 @@ macro_rules! ml_dsa {
                 let pair = libcrux_ml_dsa::$module::generate_key_pair(xi);
                 xi.zeroize();
                 let state = $state { sk: pair.signing_key };
-                let verifying = VerifyingKey::new_unchecked(self, pair.verification_key.as_slice())?;
-                Ok(SigningKey::from_parts(self, Some(SecretBytes::from_slice(seed)), verifying, Box::new(state)))
+                let verifying = VerifyingKey::new_unchecked(self, pair.verification_key.as_slice(), BackendToken::new())?;
+                Ok(SigningKey::from_parts(self, Some(SecretBytes::from_slice(seed)), verifying, Box::new(state), BackendToken::new()))
             }
 
             fn parse_verifying_key(&'static self, bytes: &[u8]) -> Result<VerifyingKey> {
                 // FIPS 204 defines no validity check on pk beyond its length: every encoding decodes.
                 check_len(concat!($name, " verifying key"), $vk, bytes.len())?;
-                VerifyingKey::new_unchecked(self, bytes)
+                VerifyingKey::new_unchecked(self, bytes, BackendToken::new())
             }
 
-            fn sign_derand(&self, key: &SigningKey, input: SignInput<'_>, randomness: &[u8]) -> Result<Signature> {
+            fn sign_derand(
+                &self,
+                key: &SigningKey,
+                input: SignInput<'_>,
+                randomness: &[u8],
+                _token: HazmatToken,
+            ) -> Result<Signature> {
                 let state = key.backend_state::<$state>().ok_or(Error::KeyMismatch($name))?;
                 Self::sign_expanded(&state.sk, input, randomness)
             }
@@ -144,7 +151,7 @@ macro_rules! ml_dsa {
             fn verify(&self, key: &VerifyingKey, input: SignInput<'_>, signature: &[u8]) -> Result<()> {
                 input.validate()?;
                 if key.algorithm() != $id {
-                    return Err(Error::InvalidInput("verifying key belongs to a different signature algorithm"));
+                    return Err(Error::wrong_algorithm("verifying key", $id, key.algorithm()));
                 }
                 let sig: [u8; $sig] = signature.try_into().map_err(|_| Error::AuthenticationFailed)?;
                 let sig = libcrux_ml_dsa::$module::$signature::new(sig);
@@ -166,7 +173,13 @@ macro_rules! ml_dsa {
                 Ok(SecretBytes::from_slice(state.sk.as_slice()))
             }
 
-            fn sign_with_expanded_key(&self, expanded: &[u8], input: SignInput<'_>, randomness: &[u8]) -> Result<Signature> {
+            fn sign_with_expanded_key(
+                &self,
+                expanded: &[u8],
+                input: SignInput<'_>,
+                randomness: &[u8],
+                _token: HazmatToken,
+            ) -> Result<Signature> {
                 check_len(concat!($name, " expanded signing key"), $sk, expanded.len())?;
                 check_expanded_key(expanded, $eta, $l, $k)?;
                 let mut bytes = [0u8; $sk];

@@ -10,6 +10,7 @@
 
 use crate::alg::KemId;
 use crate::error::{Error, Result, check_len};
+use crate::primitives::{BackendToken, HazmatToken};
 use crate::primitives::{Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
 use crate::secret::{SecretBytes, SharedSecret};
 use zeroize::Zeroize;
@@ -25,7 +26,7 @@ pub(crate) fn check_algorithm(expected: KemId, public_key: &KemPublicKey) -> Res
     if public_key.algorithm() == expected {
         Ok(())
     } else {
-        Err(Error::InvalidInput("public key belongs to a different KEM algorithm"))
+        Err(Error::wrong_algorithm("KEM public key", expected, public_key.algorithm()))
     }
 }
 
@@ -86,8 +87,8 @@ macro_rules! ml_kem {
                 randomness.zeroize();
                 let (dk, ek) = pair.into_parts();
                 let state = $state { dk };
-                let public = KemPublicKey::new_unchecked(self, ek.as_slice())?;
-                Ok(KemSecretKey::from_parts(self, Some(SecretBytes::from_slice(seed)), public, Box::new(state)))
+                let public = KemPublicKey::new_unchecked(self, ek.as_slice(), BackendToken::new())?;
+                Ok(KemSecretKey::from_parts(self, Some(SecretBytes::from_slice(seed)), public, Box::new(state), BackendToken::new()))
             }
 
             fn parse_public_key(&'static self, bytes: &[u8]) -> Result<KemPublicKey> {
@@ -100,7 +101,7 @@ macro_rules! ml_kem {
                         reason: "coefficient not reduced modulo q (FIPS 203 modulus check)",
                     });
                 }
-                KemPublicKey::new_unchecked(self, bytes)
+                KemPublicKey::new_unchecked(self, bytes, BackendToken::new())
             }
 
             fn secret_key_from_expanded(&'static self, bytes: &[u8]) -> Result<KemSecretKey> {
@@ -120,14 +121,19 @@ macro_rules! ml_kem {
                 }
                 // The embedded ek must itself be a valid encapsulation key.
                 let ek = self.parse_public_key(&bytes[384 * $rank..768 * $rank + 32])?;
-                Ok(KemSecretKey::from_parts(self, None, ek, Box::new(state)))
+                Ok(KemSecretKey::from_parts(self, None, ek, Box::new(state), BackendToken::new()))
             }
 
             fn expanded_secret_key(&self, key: &KemSecretKey) -> Result<SecretBytes> {
                 Ok(SecretBytes::from_slice(self.state(key)?.dk.as_slice()))
             }
 
-            fn encapsulate_derand(&self, public_key: &KemPublicKey, randomness: &[u8]) -> Result<Encapsulation> {
+            fn encapsulate_derand(
+                &self,
+                public_key: &KemPublicKey,
+                randomness: &[u8],
+                _token: HazmatToken,
+            ) -> Result<Encapsulation> {
                 check_algorithm($id, public_key)?;
                 check_len(concat!($name, " encapsulation randomness"), MSG_LEN, randomness.len())?;
                 let ek = libcrux_ml_kem::$module::$public::try_from(public_key.as_bytes())

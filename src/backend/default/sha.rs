@@ -1,10 +1,10 @@
 //! SHA-256 and SHA3-256 on RustCrypto's `sha2` (SHA-NI when the CPU has it) and `sha3`.
 
 use crate::alg::HashId;
-use crate::primitives::hash::{Hash, Hasher};
+use crate::primitives::hash::{HashFunction, Hasher};
 use sha2::Digest;
 
-/// A RustCrypto digest as a [`Hash`].
+/// A RustCrypto digest as a [`HashFunction`].
 pub struct RustCryptoHash<D> {
     id: HashId,
     _digest: core::marker::PhantomData<fn() -> D>,
@@ -22,7 +22,7 @@ impl<D: Digest + Default + Send + 'static> Hasher for State<D> {
     }
 }
 
-impl<D: Digest + Default + Send + 'static> Hash for RustCryptoHash<D> {
+impl<D: Digest + Default + Send + 'static> HashFunction for RustCryptoHash<D> {
     fn id(&self) -> HashId {
         self.id
     }

@@ -11,6 +11,7 @@
 use crate::alg::GroupId;
 use crate::error::{Error, Result, check_len};
 use crate::primitives::dh::{DhPublicKey, DhSecretKey, KeyAgreement};
+use crate::primitives::{BackendToken, HazmatToken};
 use crate::secret::{SecretBytes, SharedSecret};
 use zeroize::Zeroize;
 
@@ -64,16 +65,21 @@ impl KeyAgreement for X25519 {
         let mut secret = to_array(bytes, "X25519 secret key")?;
         let public = x25519_base(&secret);
         secret.zeroize();
-        Ok(DhSecretKey::from_parts(self, SecretBytes::from_slice(bytes), DhPublicKey::new_unchecked(self, &public)?))
+        Ok(DhSecretKey::from_parts(
+            self,
+            SecretBytes::from_slice(bytes),
+            DhPublicKey::new_unchecked(self, &public, BackendToken::new())?,
+            BackendToken::new(),
+        ))
     }
 
     fn parse_public_key(&'static self, bytes: &[u8]) -> Result<DhPublicKey> {
         // Every 32-byte string is a valid u-coordinate encoding (RFC 7748 §5).
-        DhPublicKey::new_unchecked(self, bytes)
+        DhPublicKey::new_unchecked(self, bytes, BackendToken::new())
     }
 
     fn agree(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
-        let shared = self.agree_raw(secret, public)?;
+        let shared = self.agree_raw(secret, public, HazmatToken::new())?;
         let zero = shared.as_bytes().iter().fold(0u8, |acc, b| acc | b);
         if zero == 0 {
             return Err(Error::InvalidKey {
@@ -84,8 +90,8 @@ impl KeyAgreement for X25519 {
         Ok(shared)
     }
 
-    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey) -> Result<SharedSecret> {
-        let mut sk = to_array(secret.secret_bytes().as_bytes(), "X25519 secret key")?;
+    fn agree_raw(&self, secret: &DhSecretKey, public: &DhPublicKey, _token: HazmatToken) -> Result<SharedSecret> {
+        let mut sk = to_array(secret.secret_bytes(BackendToken::new()).as_bytes(), "X25519 secret key")?;
         let pk = to_array(public.as_bytes(), "X25519 public key")?;
         let shared = x25519(&sk, &pk);
         sk.zeroize();
@@ -123,7 +129,7 @@ mod tests {
         let sk = X25519_DH.secret_key_from_bytes(&[1u8; 32]).unwrap();
         let low_order = X25519_DH.parse_public_key(&[0u8; 32]).unwrap();
         assert!(matches!(sk.agree(&low_order), Err(Error::InvalidKey { .. })));
-        assert_eq!(X25519_DH.agree_raw(&sk, &low_order).unwrap().as_bytes(), &[0u8; 32]);
+        assert_eq!(X25519_DH.agree_raw(&sk, &low_order, HazmatToken::new()).unwrap().as_bytes(), &[0u8; 32]);
     }
 
     #[test]

@@ -51,7 +51,7 @@ const STALE_AFTER: Duration = Duration::from_secs(600);
 /// let (revision, version) = store.rotate("mail", &provider, &mut OsRng)?;
 /// assert_eq!((revision, version), (2, 2));
 /// assert_eq!(store.get("mail")?.keyset.primary_version(), 2);
-/// assert_eq!(store.list_versions("mail")?, vec![1, 2]);
+/// assert_eq!(store.list_revisions("mail")?, vec![1, 2]);
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// # Ok::<(), qres::Error>(())
 /// ```
@@ -336,10 +336,7 @@ impl KeyStore for FileKeyStore {
         latest: Option<u64>,
         rng: &mut dyn DynCryptoRng,
     ) -> Result<u64> {
-        match self.write(name, keyset, latest, rng) {
-            Err(Error::AlreadyExists { name, .. }) => Err(Error::ConcurrentModification(name)),
-            other => other,
-        }
+        super::lost_race(self.write(name, keyset, latest, rng))
     }
 
     /// Holds the writers' lock from the read to the write, so concurrent updates queue instead of
@@ -371,7 +368,7 @@ impl KeyStore for FileKeyStore {
         self.read_revision(name, &dir, revision)
     }
 
-    fn list_versions(&self, name: &str) -> Result<Vec<u64>> {
+    fn list_revisions(&self, name: &str) -> Result<Vec<u64>> {
         let revisions = Self::revisions_in(&self.dir(name)?)?;
         self.check_rollback(name, revisions.last().copied())?;
         Ok(revisions)

@@ -95,7 +95,7 @@ pub trait KeyStore {
     fn get_revision(&self, name: &str, revision: u64) -> Result<Keyset>;
 
     /// The revisions stored under `name`, oldest first (empty if none).
-    fn list_versions(&self, name: &str) -> Result<Vec<u64>>;
+    fn list_revisions(&self, name: &str) -> Result<Vec<u64>>;
 
     /// The names stored, sorted.
     fn list(&self) -> Result<Vec<String>>;
@@ -155,5 +155,14 @@ pub trait KeyStore {
         let (revision, ()) = self.update(name, rng, |ks, _| ks.destroy(version))?;
         self.purge_before(name, revision)?;
         Ok(revision)
+    }
+}
+
+/// For `put_if_latest`: a conditional write that found the name taken lost a race with another writer,
+/// which is [`Error::ConcurrentModification`] (read again, then retry), not [`Error::AlreadyExists`].
+pub(crate) fn lost_race(written: Result<u64>) -> Result<u64> {
+    match written {
+        Err(Error::AlreadyExists { name, .. }) => Err(Error::ConcurrentModification(name)),
+        other => other,
     }
 }

@@ -80,6 +80,7 @@ pub struct Assessment {
 
 /// Why an assessment could not be made (SP 800-90B 3.1.3 input requirements).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AssessError {
     /// Fewer samples than the smallest count for which every estimator that always runs is
     /// defined ([`MIN_SAMPLES`]). SP 800-90B 3.1.1 asks for 1,000,000 samples; like NIST's tool

@@ -1,7 +1,9 @@
-//! Why a packet was refused.
+//! Why a QRNG-DD entropy packet was refused. Defined here, not in `qrngdd`, so that the variant
+//! [`Error::QrngDdPacket`](crate::Error::QrngDdPacket) exists whatever the features (the codec and verifier
+//! that produce it need `qrng-dd-packet`).
 
-/// Why an entropy packet was refused, one variant per check of [`PacketVerifier`](super::PacketVerifier)
-/// and [`SequenceGuard`](super::SequenceGuard).
+/// Why an entropy packet was refused, one variant per check of `qrngdd::PacketVerifier` and
+/// `qrngdd::SequenceGuard` (feature `qrng-dd-packet`).
 ///
 /// [`reason`](Self::reason) gives a stable short label (used for metrics and audit events). No variant
 /// carries payload bytes or key material.
