@@ -86,6 +86,8 @@
 // No unsafe code anywhere (the liboqs FFI lives in the qres-oqs crate).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly): each item gated by a feature is marked with the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "age")]
 pub mod age;

@@ -151,4 +151,38 @@ mod tests {
         }
         assert!(p.check_untrusted(&PasswordKdf::Pbkdf2Sha256 { iterations: 1000 }).is_ok());
     }
+
+    /// Each ceiling on its own, at the limit (accepted) and one past it (refused); the lower bounds of
+    /// untrusted parameters (no zero passes, at least 8 KiB per lane).
+    #[test]
+    fn each_ceiling_and_lower_bound_alone() {
+        let p = PasswordPolicy::default();
+        let argon = |m_kib, t, lanes| PasswordKdf::Argon2id { m_kib, t, p: lanes };
+        for ok in [
+            argon(1 << 20, 4, 1),
+            argon(65_536, 16, 1),
+            argon(65_536, 1, 16),
+            argon(8, 1, 1),
+            argon(128, 1, 16),
+            PasswordKdf::Pbkdf2Sha256 { iterations: 10_000_000 },
+            PasswordKdf::Pbkdf2Sha256 { iterations: 1 },
+        ] {
+            assert!(p.check_untrusted(&ok).is_ok(), "{ok}");
+        }
+        for bad in [argon(65_536, 1, 17), argon(65_536, 0, 1), argon(7, 1, 1), argon(127, 1, 16)] {
+            assert!(p.check_untrusted(&bad).is_err(), "{bad}");
+        }
+        // The work ceiling alone (m and t each under their own ceiling).
+        let tight = PasswordPolicy { max_work_kib: 65_536 * 4, ..PasswordPolicy::default() };
+        assert!(tight.check_untrusted(&argon(65_536, 4, 1)).is_ok());
+        assert!(tight.check_untrusted(&argon(65_536, 5, 1)).is_err());
+    }
+
+    #[test]
+    fn new_data_needs_a_policy_salt_length_in_range() {
+        for (len, ok) in [(15, false), (16, true), (64, true), (65, false)] {
+            let p = PasswordPolicy { min_salt_len: len, ..PasswordPolicy::default() };
+            assert_eq!(p.check_new(&PasswordKdf::DEFAULT).is_ok(), ok, "salt length {len}");
+        }
+    }
 }
