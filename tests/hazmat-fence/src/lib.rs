@@ -176,6 +176,60 @@ assert_eq!(&public, dh.public_key());
 assert_eq!(dh.secret_bytes(token).as_bytes(), &[7u8; 32]);"
 );
 
+fenced!(
+    /// `KemSecretKey::from_parts`, `SigningKey::from_parts`, `DhSecretKey::from_parts` and
+    /// `from_parts_with_state`: keys assembled from a backend's parts.
+    SecretKeysFromParts,
+    "hazmat",
+    "use qres::primitives::KeyState;
+use qres::{default_provider, DhSecretKey, GroupId, KemId, KemSecretKey, SecretBytes, SignatureId, SigningKey};
+struct NoState;
+impl KeyState for NoState {}
+let token = qres::hazmat::backend_token();
+let kem = default_provider().kem(KemId::ML_KEM_768)?;
+let pk = kem.key_pair_from_seed(&[1u8; 64])?.public_key().clone();
+let sk = KemSecretKey::from_parts(kem, None, pk, Box::new(NoState), token);
+assert!(sk.seed().is_none());
+let scheme = default_provider().signature(SignatureId::ML_DSA_65)?;
+let vk = scheme.key_pair_from_seed(&[1u8; 32])?.verifying_key().clone();
+let _signing = SigningKey::from_parts(scheme, None, vk, Box::new(NoState), token);
+let x25519 = default_provider().key_agreement(GroupId::X25519)?;
+let pair = x25519.secret_key_from_bytes(&[7u8; 32])?;
+let dh = DhSecretKey::from_parts(x25519, SecretBytes::from_slice(&[7u8; 32]), pair.public_key().clone(), token);
+assert_eq!(dh.public_key(), pair.public_key());
+let _with_state = DhSecretKey::from_parts_with_state(
+    x25519, SecretBytes::from_slice(&[7u8; 32]), pair.public_key().clone(), Box::new(NoState), token);"
+);
+
+fenced!(
+    /// `AeadKey::from_parts`: an AEAD key over a backend's keyed cipher.
+    AeadKeyFromParts,
+    "hazmat",
+    "use qres::primitives::AeadCipher;
+use qres::{default_provider, AeadId, AeadKey};
+struct Identity;
+impl AeadCipher for Identity {
+    fn seal_in_place(&self, _: &[u8], _: &[u8], _: &mut Vec<u8>) -> qres::Result<()> { Ok(()) }
+    fn open_in_place(&self, _: &[u8], _: &[u8], _: &mut Vec<u8>) -> qres::Result<()> { Ok(()) }
+}
+let aead = default_provider().aead(AeadId::AES_256_GCM)?;
+let key = AeadKey::from_parts(aead, Box::new(Identity), qres::hazmat::backend_token());
+assert_eq!(key.algorithm(), AeadId::AES_256_GCM);"
+);
+
+fenced!(
+    /// `qres::hazmat::envelope::seal_unchecked_with_rng_trace`: the writer of must-reject vectors.
+    EnvelopeUncheckedTrace,
+    "hazmat",
+    "use qres::envelope::{Recipient, SealOptions};
+use qres::{default_provider, KemId, OsRng};
+let sk = default_provider().kem(KemId::X_WING)?.generate(&mut OsRng)?;
+let to = [Recipient::new(sk.public_key().clone(), 1)];
+let (_sealed, trace) =
+    qres::hazmat::envelope::seal_unchecked_with_rng_trace(&to, b\"x\", &SealOptions::default(), &mut OsRng)?;
+assert_eq!(trace.stanzas.len(), 1);"
+);
+
 /// The tokens cannot be made without the fence: their field is private, their constructors crate-private.
 ///
 /// ```compile_fail,E0624
