@@ -122,8 +122,8 @@ pub use backend::fastest::fastest_provider;
 pub use error::{AlgorithmKind, Error, Result};
 pub use key_id::KeyId;
 pub use primitives::{
-    Aead, AeadKey, DhPublicKey, DhSecretKey, Encapsulation, HashFunction, Kdf, Kem, KemPublicKey, KemSecretKey,
-    KeyAgreement, Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
+    Aead, AeadKey, DhGroup, DhPublicKey, DhSecretKey, Encapsulation, HashFunction, Kdf, Kem, KemPublicKey,
+    KemSecretKey, Mac, PreHash, SignInput, Signature, SignatureScheme, SigningKey, VerifyingKey,
 };
 pub use provider::{AlgorithmInfo, Provider, default_provider};
 /// The `rand_core` version (0.10) of qres's RNG traits, so that users name exactly the one qres implements.

@@ -18,7 +18,7 @@
 
 use crate::alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
 use crate::error::{AlgorithmKind, Error, Result};
-use crate::primitives::{Aead, HashFunction, Kdf, Kem, KeyAgreement, Mac, SignatureScheme};
+use crate::primitives::{Aead, DhGroup, HashFunction, Kdf, Kem, Mac, SignatureScheme};
 use core::fmt;
 
 /// Implementations of every algorithm family, in preference order.
@@ -37,7 +37,7 @@ pub struct Provider {
     /// MACs.
     pub macs: Vec<&'static dyn Mac>,
     /// Diffie-Hellman groups.
-    pub key_agreements: Vec<&'static dyn KeyAgreement>,
+    pub key_agreements: Vec<&'static dyn DhGroup>,
 }
 
 /// One row of [`Provider::algorithms`].
@@ -108,7 +108,7 @@ impl Provider {
     }
 
     /// The preferred key agreement with this id.
-    pub fn key_agreement(&self, id: GroupId) -> Result<&'static dyn KeyAgreement> {
+    pub fn key_agreement(&self, id: GroupId) -> Result<&'static dyn DhGroup> {
         find(&self.key_agreements, |a| a.id(), id, AlgorithmKind::KeyAgreement, id.value())
     }
 

@@ -9,7 +9,7 @@
 //!
 //! where `ss_M` comes from ML-KEM-768 and `ss_X = X25519(ek_X, pk_X)`. Keys are a 32-byte seed expanded
 //! with SHAKE256 into `d || z` for ML-KEM and the X25519 scalar (draft §5.2). The combiner is built over
-//! the [`Kem`] and [`KeyAgreement`] traits, so any ML-KEM-768 and X25519 implementation in a
+//! the [`Kem`] and [`DhGroup`] traits, so any ML-KEM-768 and X25519 implementation in a
 //! [`Provider`](crate::Provider) can serve as its components; SHA3 and SHAKE come from RustCrypto's
 //! `sha3`, fixed by the specification.
 //!
@@ -26,9 +26,7 @@
 use crate::alg::{GroupId, KemId};
 use crate::error::{Error, Result, check_len};
 use crate::primitives::{BackendToken, HazmatToken};
-use crate::primitives::{
-    DhSecretKey, Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyAgreement, KeyState,
-};
+use crate::primitives::{DhGroup, DhSecretKey, Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes, KeyState};
 use crate::secret::{SecretBytes, SharedSecret};
 use sha3::{Digest, Sha3_256};
 use shake::{ExtendableOutput, Shake256, Update, XofReader};
@@ -112,7 +110,7 @@ fn refuse_zero_x25519(ss_x: &[u8]) -> Result<()> {
 /// X-Wing over an ML-KEM-768 and an X25519 implementation.
 pub struct XWing {
     mlkem: &'static dyn Kem,
-    x25519: &'static dyn KeyAgreement,
+    x25519: &'static dyn DhGroup,
 }
 
 /// The component keys of an X-Wing secret key (each zeroizes itself on drop).
@@ -129,7 +127,7 @@ impl XWing {
     ///
     /// For backends (a [`BackendToken`]): X-Wing calls its components' hazardous methods
     /// (`encapsulate_derand`, `agree_raw`) with a [`HazmatToken`], so the components must be trusted code.
-    pub const fn new(mlkem: &'static dyn Kem, x25519: &'static dyn KeyAgreement, _token: BackendToken) -> Self {
+    pub const fn new(mlkem: &'static dyn Kem, x25519: &'static dyn DhGroup, _token: BackendToken) -> Self {
         Self { mlkem, x25519 }
     }
 

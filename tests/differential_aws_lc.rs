@@ -14,7 +14,7 @@ mod common;
 
 use common::{Tally, bytes, cases, rng};
 use qres::backend::{aws_lc, default};
-use qres::{Aead, Error, HashFunction, Kdf, Kem, KeyAgreement, Mac, OsRng, SignInput, SignatureScheme};
+use qres::{Aead, DhGroup, Error, HashFunction, Kdf, Kem, Mac, OsRng, SignInput, SignatureScheme};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::Rng;
 
@@ -197,7 +197,7 @@ fn chacha20_poly1305() {
 
 #[test]
 fn x25519() {
-    let (d, a): (&'static dyn KeyAgreement, &'static dyn KeyAgreement) =
+    let (d, a): (&'static dyn DhGroup, &'static dyn DhGroup) =
         (&default::x25519::X25519_DH, &aws_lc::x25519::X25519_DH);
     let mut r = rng("aws-lc X25519");
     let mut tally = Tally::new("differential X25519 [default vs aws-lc]");
@@ -224,7 +224,7 @@ fn x25519() {
 /// Small-order points: both refuse them in `agree` and return the all-zero value in `agree_raw`.
 #[test]
 fn x25519_low_order_points() {
-    let (d, a): (&'static dyn KeyAgreement, &'static dyn KeyAgreement) =
+    let (d, a): (&'static dyn DhGroup, &'static dyn DhGroup) =
         (&default::x25519::X25519_DH, &aws_lc::x25519::X25519_DH);
     let mut tally = Tally::new("differential X25519 low-order points [default vs aws-lc]");
     let (sd, sa) = (d.secret_key_from_bytes(&[7u8; 32]).unwrap(), a.secret_key_from_bytes(&[7u8; 32]).unwrap());

@@ -46,7 +46,7 @@
 
 #[allow(unused_imports)]
 use crate::hpke::dhkem::DhKem;
-use crate::primitives::{Kem, KeyAgreement};
+use crate::primitives::{DhGroup, Kem};
 use crate::provider::Provider;
 
 #[cfg(feature = "aws-lc")]
@@ -59,13 +59,13 @@ use crate::backend::default;
 /// For an X-Wing built over another backend's ML-KEM-768 that is to use the same X25519 as
 /// [`fastest_provider`] (`qres_oqs::FASTEST_X_WING` is `XWing::new(&ML_KEM_768, X25519)`).
 #[cfg(feature = "aws-lc")]
-pub const X25519: &dyn KeyAgreement = &aws_lc::x25519::X25519_DH;
+pub const X25519: &dyn DhGroup = &aws_lc::x25519::X25519_DH;
 /// The X25519 of the fastest provider: AWS-LC's with the `aws-lc` feature, else the default backend's.
 ///
 /// For an X-Wing built over another backend's ML-KEM-768 that is to use the same X25519 as
 /// [`fastest_provider`] (`qres_oqs::FASTEST_X_WING` is `XWing::new(&ML_KEM_768, X25519)`).
 #[cfg(not(feature = "aws-lc"))]
-pub const X25519: &dyn KeyAgreement = &default::x25519::X25519_DH;
+pub const X25519: &dyn DhGroup = &default::x25519::X25519_DH;
 
 /// DHKEM(X25519, HKDF-SHA256) over aws-lc's X25519 and the default HKDF-SHA256 (RustCrypto with SHA-NI
 /// measured faster than aws-lc's HKDF here).

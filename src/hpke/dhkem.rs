@@ -1,7 +1,7 @@
 //! DHKEM(X25519, HKDF-SHA256), RFC 9180 §4.1, as a [`Kem`], plus its authenticated variant
 //! (`AuthEncap` / `AuthDecap`) used by HPKE's auth modes.
 //!
-//! Built over the provider's X25519 [`KeyAgreement`] and HKDF-SHA256 [`Kdf`]. The "seed" of a DHKEM key
+//! Built over the provider's X25519 [`DhGroup`] and HKDF-SHA256 [`Kdf`]. The "seed" of a DHKEM key
 //! is the raw X25519 private key; the encapsulation randomness is the raw ephemeral private key (HPKE's
 //! `DeriveKeyPair(ikm)` mapping from input keying material lives in [`crate::hpke`]). All-zero
 //! Diffie-Hellman results are rejected, as RFC 9180 §7.1.4 requires.
@@ -10,8 +10,8 @@ use crate::alg::{GroupId, KdfId, KemId};
 use crate::error::{Error, Result, check_len};
 use crate::hpke::labeled::{labeled_expand, labeled_extract};
 use crate::primitives::{
-    AuthKem, BackendToken, DhPublicKey, DhSecretKey, Encapsulation, HazmatToken, Kdf, Kem, KemPublicKey, KemSecretKey,
-    KemSizes, KeyAgreement, KeyState,
+    AuthKem, BackendToken, DhGroup, DhPublicKey, DhSecretKey, Encapsulation, HazmatToken, Kdf, Kem, KemPublicKey,
+    KemSecretKey, KemSizes, KeyState,
 };
 use crate::secret::{SecretBytes, SharedSecret};
 
@@ -19,7 +19,7 @@ const LEN: usize = 32;
 
 /// DHKEM over a Diffie-Hellman group and an HKDF.
 pub struct DhKem {
-    group: &'static dyn KeyAgreement,
+    group: &'static dyn DhGroup,
     kdf: &'static dyn Kdf,
 }
 
@@ -32,7 +32,7 @@ impl KeyState for DhKemState {}
 impl DhKem {
     /// DHKEM(X25519, HKDF-SHA256) from `group` (X25519) and `kdf` (HKDF-SHA256); other components are
     /// rejected when keys are made.
-    pub const fn new(group: &'static dyn KeyAgreement, kdf: &'static dyn Kdf) -> Self {
+    pub const fn new(group: &'static dyn DhGroup, kdf: &'static dyn Kdf) -> Self {
         Self { group, kdf }
     }
 

@@ -1,7 +1,7 @@
-//! Diffie-Hellman key agreement ([`KeyAgreement`]) and its key types.
+//! Diffie-Hellman key agreement ([`DhGroup`]) and its key types.
 //!
-//! [`KeyAgreement::agree`] rejects an all-zero shared secret (the result of a low-order public key, RFC 7748
-//! §6.1); [`KeyAgreement::agree_raw`] returns it, for constructions such as X-Wing whose specification
+//! [`DhGroup::agree`] rejects an all-zero shared secret (the result of a low-order public key, RFC 7748
+//! §6.1); [`DhGroup::agree_raw`] returns it, for constructions such as X-Wing whose specification
 //! does not check.
 //!
 //! ```
@@ -22,7 +22,7 @@ use crate::secret::{SecretBytes, SharedSecret};
 use core::fmt;
 
 /// A Diffie-Hellman function.
-pub trait KeyAgreement: Send + Sync + 'static {
+pub trait DhGroup: Send + Sync + 'static {
     /// The group id.
     fn id(&self) -> GroupId;
 
@@ -58,16 +58,16 @@ pub trait KeyAgreement: Send + Sync + 'static {
 /// A Diffie-Hellman public key.
 #[derive(Clone)]
 pub struct DhPublicKey {
-    group: &'static dyn KeyAgreement,
+    group: &'static dyn DhGroup,
     bytes: Box<[u8]>,
     key_id: std::sync::OnceLock<KeyId>,
 }
 
 impl DhPublicKey {
     /// Wraps an encoded public key of `group` (length-checked). For backend implementations; everyone
-    /// else calls [`KeyAgreement::parse_public_key`].
+    /// else calls [`DhGroup::parse_public_key`].
     /// Needs a [`BackendToken`].
-    pub fn new_unchecked(group: &'static dyn KeyAgreement, bytes: &[u8], _token: BackendToken) -> Result<Self> {
+    pub fn new_unchecked(group: &'static dyn DhGroup, bytes: &[u8], _token: BackendToken) -> Result<Self> {
         check_len("key agreement public key", group.public_key_len(), bytes.len())?;
         Ok(Self { group, bytes: bytes.into(), key_id: std::sync::OnceLock::new() })
     }
@@ -82,7 +82,7 @@ super::encoded_public_key!(DhPublicKey, KeyFamily::KeyAgreement);
 
 /// A Diffie-Hellman secret key with its public key; zeroized on drop.
 pub struct DhSecretKey {
-    group: &'static dyn KeyAgreement,
+    group: &'static dyn DhGroup,
     secret: SecretBytes,
     public: DhPublicKey,
     state: Option<Box<dyn KeyState>>,
@@ -91,7 +91,7 @@ pub struct DhSecretKey {
 impl DhSecretKey {
     /// Assembles a secret key. For backend implementations; needs a [`BackendToken`].
     pub fn from_parts(
-        group: &'static dyn KeyAgreement,
+        group: &'static dyn DhGroup,
         secret: SecretBytes,
         public: DhPublicKey,
         _token: BackendToken,
@@ -103,7 +103,7 @@ impl DhSecretKey {
     /// a C library, so that it is not parsed again for every agreement). For backend implementations; the
     /// state must zeroize its secrets on drop (see [`KeyState`]).
     pub fn from_parts_with_state(
-        group: &'static dyn KeyAgreement,
+        group: &'static dyn DhGroup,
         secret: SecretBytes,
         public: DhPublicKey,
         state: Box<dyn KeyState>,

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`Kem`] | key encapsulation | ML-KEM-512, ML-KEM-768, ML-KEM-1024, X-Wing, DHKEM(X25519, HKDF-SHA256) |
 //! | [`SignatureScheme`] | signatures (pure, pre-hash, with context) | ML-DSA-44, ML-DSA-65, ML-DSA-87 |
-//! | [`KeyAgreement`] | Diffie-Hellman | X25519 |
+//! | [`DhGroup`] | Diffie-Hellman | X25519 |
 //! | [`Aead`] | authenticated encryption | AES-256-GCM, AES-128-GCM, ChaCha20-Poly1305, AES-256-CBC-HMAC-SHA256 (legacy) |
 //! | [`Kdf`] | HKDF extract / expand | HKDF-SHA256, HKDF-SHA384, HKDF-SHA512 |
 //! | [`HashFunction`] | hashing | SHA-256, SHA3-256 |
@@ -63,7 +63,7 @@ pub mod sig;
 pub mod token;
 
 pub use aead::{Aead, AeadCipher, AeadKey};
-pub use dh::{DhPublicKey, DhSecretKey, KeyAgreement};
+pub use dh::{DhGroup, DhPublicKey, DhSecretKey};
 pub use hash::{HashFunction, Hasher};
 pub use kdf::Kdf;
 pub use kem::{AuthKem, Encapsulation, Kem, KemPublicKey, KemSecretKey, KemSizes};

@@ -3,14 +3,14 @@
 //!
 //! The parsed AWS-LC key object is kept in the [`DhSecretKey`] so that it is built (and its public key
 //! computed) once, not on every agreement. AWS-LC refuses an all-zero shared secret itself; that happens
-//! exactly for the small-order points of [`crate::xwing::X25519_LOW_ORDER`], so [`KeyAgreement::agree_raw`]
-//! returns the all-zero value for those (as the default backend does) and [`KeyAgreement::agree`]
+//! exactly for the small-order points of [`crate::xwing::X25519_LOW_ORDER`], so [`DhGroup::agree_raw`]
+//! returns the all-zero value for those (as the default backend does) and [`DhGroup::agree`]
 //! refuses it with [`Error::InvalidKey`].
 
 use crate::alg::GroupId;
 use crate::error::{Error, Result, check_len};
 use crate::primitives::KeyState;
-use crate::primitives::dh::{DhPublicKey, DhSecretKey, KeyAgreement};
+use crate::primitives::dh::{DhGroup, DhPublicKey, DhSecretKey};
 use crate::primitives::{BackendToken, HazmatToken};
 use crate::secret::{SecretBytes, SharedSecret};
 use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey};
@@ -61,7 +61,7 @@ impl X25519 {
     }
 }
 
-impl KeyAgreement for X25519 {
+impl DhGroup for X25519 {
     fn id(&self) -> GroupId {
         GroupId::X25519
     }

@@ -10,7 +10,7 @@
 
 use crate::alg::GroupId;
 use crate::error::{Error, Result, check_len};
-use crate::primitives::dh::{DhPublicKey, DhSecretKey, KeyAgreement};
+use crate::primitives::dh::{DhGroup, DhPublicKey, DhSecretKey};
 use crate::primitives::{BackendToken, HazmatToken};
 use crate::secret::{SecretBytes, SharedSecret};
 use zeroize::Zeroize;
@@ -32,7 +32,7 @@ pub(crate) fn x25519_base(secret: &[u8; LEN]) -> [u8; LEN] {
 pub(crate) fn x25519(secret: &[u8; LEN], public: &[u8; LEN]) -> SharedSecret {
     let mut out = [0u8; LEN];
     // libcrux reports an all-zero result as an error but has written it to `out`; callers that must
-    // reject it use `KeyAgreement::agree`.
+    // reject it use `DhGroup::agree`.
     let _ = libcrux_curve25519::ecdh(&mut out, public, secret);
     SharedSecret::from(out)
 }
@@ -44,7 +44,7 @@ fn to_array(bytes: &[u8], what: &'static str) -> Result<[u8; LEN]> {
     Ok(a)
 }
 
-impl KeyAgreement for X25519 {
+impl DhGroup for X25519 {
     fn id(&self) -> GroupId {
         GroupId::X25519
     }

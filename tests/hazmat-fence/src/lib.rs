@@ -114,7 +114,7 @@ assert_eq!(shared.as_bytes(), enc.shared_secret.as_bytes());"
 );
 
 fenced!(
-    /// `KeyAgreement::agree_raw`: X25519 without the all-zero check.
+    /// `DhGroup::agree_raw`: X25519 without the all-zero check.
     AgreeRaw,
     "hazmat",
     "use qres::{default_provider, GroupId};
