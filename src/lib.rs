@@ -102,6 +102,7 @@ pub mod error;
 pub mod hazmat;
 pub mod hpke;
 pub mod kdf;
+pub mod kem;
 pub mod key_id;
 pub mod keys;
 #[cfg(feature = "pkcs11")]
@@ -115,7 +116,6 @@ pub mod rng;
 #[cfg_attr(docsrs, doc(cfg(feature = "rustcrypto-traits")))]
 pub mod rustcrypto;
 pub mod secret;
-pub mod xwing;
 
 pub use alg::{AeadId, GroupId, HashId, KdfId, KemId, MacId, SignatureId};
 pub use backend::fastest::fastest_provider;

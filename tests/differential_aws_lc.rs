@@ -228,7 +228,7 @@ fn x25519_low_order_points() {
         (&default::x25519::X25519_DH, &aws_lc::x25519::X25519_DH);
     let mut tally = Tally::new("differential X25519 low-order points [default vs aws-lc]");
     let (sd, sa) = (d.secret_key_from_bytes(&[7u8; 32]).unwrap(), a.secret_key_from_bytes(&[7u8; 32]).unwrap());
-    for point in qres::xwing::X25519_LOW_ORDER {
+    for point in qres::kem::xwing::X25519_LOW_ORDER {
         let (pd, pa) = (d.parse_public_key(&point).unwrap(), a.parse_public_key(&point).unwrap());
         let refused = matches!(sa.agree(&pa), Err(Error::InvalidKey { .. }))
             && matches!(sd.agree(&pd), Err(Error::InvalidKey { .. }));

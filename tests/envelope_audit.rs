@@ -354,7 +354,7 @@ fn open_to_path_never_leaves_unauthenticated_plaintext() {
 /// Before: qres accepted both a low-order share and the all-zero shared secret.
 #[test]
 fn xwing_refuses_small_order_x25519_shares() {
-    use qres::xwing::{X25519_LOW_ORDER, x25519_is_low_order};
+    use qres::kem::xwing::{X25519_LOW_ORDER, x25519_is_low_order};
     for (i, u) in X25519_LOW_ORDER.iter().enumerate() {
         for s in [[1u8; 32], [0x42; 32], [0xfe; 32]] {
             let shared = x25519_dalek::x25519(s, *u);

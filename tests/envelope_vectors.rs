@@ -414,7 +414,7 @@ fn rejects() -> Vec<Reject> {
     };
     let stanza0 = QNE_LEN + 2 + 32 + 2; // after qne (32 bytes) and recipient_count
     let mut low_order_pk = x_key.public_key().as_bytes().to_vec();
-    low_order_pk[1184..].copy_from_slice(&qres::xwing::X25519_LOW_ORDER[2]);
+    low_order_pk[1184..].copy_from_slice(&qres::kem::xwing::X25519_LOW_ORDER[2]);
     let hl = header_len(&single);
     // An X-Wing envelope whose stanza's ct_X (the last 32 bytes of enc, after ct_M's 1,088) is replaced by
     // the point of order 8: the recipient's X25519 share is then all zero.
@@ -690,7 +690,7 @@ fn rejects() -> Vec<Reject> {
             "an X-Wing stanza whose ct_X is a point of order 8: the X25519 share is all zero, decapsulation refuses it and the stanza does not unwrap",
             "authentication_failed",
             6,
-            edit(&xwing_single, xwing_ct_x, &qres::xwing::X25519_LOW_ORDER[2]),
+            edit(&xwing_single, xwing_ct_x, &qres::kem::xwing::X25519_LOW_ORDER[2]),
             x(None),
         ),
     ]

@@ -45,7 +45,7 @@
 //! [`Provider::algorithms`]: crate::Provider::algorithms
 
 #[allow(unused_imports)]
-use crate::hpke::dhkem::DhKem;
+use crate::kem::dhkem::DhKem;
 use crate::primitives::{DhGroup, Kem};
 use crate::provider::Provider;
 
@@ -209,7 +209,7 @@ mod tests {
     fn fastest_provider_with_prefers_faster_adds_only_missing_ids_and_lists_each_id_once() {
         let base = fastest_provider();
         // An "additional" ML-DSA-65 (already served) and an additional KEM id nothing else serves.
-        static EXTRA_XWING: crate::xwing::XWing = crate::xwing::XWing::new(
+        static EXTRA_XWING: crate::kem::xwing::XWing = crate::kem::xwing::XWing::new(
             &default::mlkem::ML_KEM_768,
             &default::x25519::X25519_DH,
             crate::primitives::BackendToken::new(),

@@ -24,9 +24,6 @@
 //! # Ok::<(), qres::Error>(())
 //! ```
 
-pub mod dhkem;
-pub mod labeled;
-
 use crate::alg::{AeadId, KdfId, KemId};
 use crate::error::{Error, Result};
 use crate::primitives::{Aead, AeadKey, AuthKem, HazmatToken, Kdf, Kem, KemPublicKey, KemSecretKey};
@@ -34,7 +31,7 @@ use crate::provider::Provider;
 use crate::rng::DynCryptoRng;
 use crate::secret::{SecretBytes, SharedSecret};
 
-use labeled::{labeled_expand, labeled_extract, shake256_labeled_derive};
+use crate::kem::labeled::{labeled_expand, labeled_extract, shake256_labeled_derive};
 
 /// Minimum pre-shared key length (RFC 9180 §5.1.2: a PSK must have at least 32 bytes of entropy).
 pub const MIN_PSK_LEN: usize = 32;

@@ -62,10 +62,10 @@ use kem::KemKind;
 use qres::DynCryptoRng;
 use qres::alg::{KemId, SignatureId};
 use qres::backend::{default, fastest};
+use qres::kem::xwing::XWing;
 use qres::primitives::{Kem, SignatureScheme};
 use qres::provider::Provider;
 use qres::secret::SecretBytes;
-use qres::xwing::XWing;
 use qres::{Error, Result};
 use sig::SigKind;
 

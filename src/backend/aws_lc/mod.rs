@@ -8,8 +8,8 @@
 //! | HKDF-SHA256/384/512, HMAC-SHA256, SHA-256, SHA3-256 | AWS-LC ([`symmetric`]) |
 //! | ML-KEM-512/768/1024 | AWS-LC encapsulation and decapsulation; key generation from the seed `d \|\| z` and derandomized encapsulation by libcrux, which aws-lc-rs 1.19 does not offer under any name ([`mlkem`]) |
 //! | ML-DSA-44/65/87 | AWS-LC key generation from the seed, pure signing and verification with an empty context; contexts, HashML-DSA and derandomized signing by libcrux, which aws-lc-rs 1.19 cannot express ([`mldsa`]) |
-//! | X-Wing | [`crate::xwing`] over this backend's ML-KEM-768 and X25519 |
-//! | DHKEM(X25519, HKDF-SHA256) | [`crate::hpke::dhkem`] over this backend's X25519 and HKDF-SHA256 |
+//! | X-Wing | [`crate::kem::xwing`] over this backend's ML-KEM-768 and X25519 |
+//! | DHKEM(X25519, HKDF-SHA256) | [`crate::kem::dhkem`] over this backend's X25519 and HKDF-SHA256 |
 //! | HMAC-SHA3-256, AES-256-CBC-HMAC-SHA256 | the default backend (not in aws-lc-rs) |
 //!
 //! So this provider *mixes* backends where aws-lc-rs lacks an operation; [`Provider::algorithms`] and each
@@ -40,9 +40,9 @@ pub mod symmetric;
 pub mod x25519;
 
 use crate::backend::default;
-use crate::hpke::dhkem::DhKem;
+use crate::kem::dhkem::DhKem;
+use crate::kem::xwing::XWing;
 use crate::provider::Provider;
-use crate::xwing::XWing;
 
 /// X-Wing over this backend's ML-KEM-768 and X25519.
 pub static X_WING: XWing = XWing::new(&mlkem::ML_KEM_768, &x25519::X25519_DH, crate::primitives::BackendToken::new());

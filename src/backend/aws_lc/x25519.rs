@@ -3,7 +3,7 @@
 //!
 //! The parsed AWS-LC key object is kept in the [`DhSecretKey`] so that it is built (and its public key
 //! computed) once, not on every agreement. AWS-LC refuses an all-zero shared secret itself; that happens
-//! exactly for the small-order points of [`crate::xwing::X25519_LOW_ORDER`], so [`DhGroup::agree_raw`]
+//! exactly for the small-order points of [`crate::kem::xwing::X25519_LOW_ORDER`], so [`DhGroup::agree_raw`]
 //! returns the all-zero value for those (as the default backend does) and [`DhGroup::agree`]
 //! refuses it with [`Error::InvalidKey`].
 
@@ -55,7 +55,7 @@ impl X25519 {
             // Should AWS-LC ever return the all-zero value instead of refusing it, treat it the same way.
             Ok(shared) if bool::from(shared.as_bytes().ct_eq(&[0u8; LEN][..])) => Ok(None),
             Ok(shared) => Ok(Some(shared)),
-            Err(()) if crate::xwing::x25519_is_low_order(public.as_bytes()) => Ok(None),
+            Err(()) if crate::kem::xwing::x25519_is_low_order(public.as_bytes()) => Ok(None),
             Err(()) => Err(Error::Backend("X25519 agreement")),
         }
     }

@@ -5,7 +5,7 @@
 //! | ML-KEM-512/768/1024 | libcrux-ml-kem | formally verified (hax/F*), AVX2; ~4x faster than RustCrypto `ml-kem` here |
 //! | ML-DSA-44/65/87 | libcrux-ml-dsa | formally verified core, AVX2; ~5-10x faster signing than RustCrypto `ml-dsa` |
 //! | X25519 | curve25519-dalek (base point) + libcrux-curve25519 (ladder, HACL*) | fastest of each operation |
-//! | X-Wing | [`crate::xwing`] over the two above | the `x-wing` crate sits on the slower RustCrypto `ml-kem` |
+//! | X-Wing | [`crate::kem::xwing`] over the two above | the `x-wing` crate sits on the slower RustCrypto `ml-kem` |
 //! | AES-256-GCM, AES-128-GCM | RustCrypto `aes-gcm` | pure Rust, AES-NI/VAES; libcrux-aesgcm measured 10x slower here |
 //! | ChaCha20-Poly1305 | RustCrypto `chacha20poly1305` | for HPKE suites that use it; AVX2 |
 //! | AES-256-CBC-HMAC-SHA256 | RustCrypto `aes`, `cbc`, `hmac` | legacy scheme |
@@ -20,9 +20,9 @@ pub mod mlkem;
 pub mod sha;
 pub mod x25519;
 
-use crate::hpke::dhkem::DhKem;
+use crate::kem::dhkem::DhKem;
+use crate::kem::xwing::XWing;
 use crate::provider::Provider;
-use crate::xwing::XWing;
 
 /// X-Wing over the default ML-KEM-768 and X25519.
 pub static X_WING: XWing = XWing::new(&mlkem::ML_KEM_768, &x25519::X25519_DH, crate::primitives::BackendToken::new());

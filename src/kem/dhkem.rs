@@ -8,7 +8,7 @@
 
 use crate::alg::{GroupId, KdfId, KemId};
 use crate::error::{Error, Result, check_len};
-use crate::hpke::labeled::{labeled_expand, labeled_extract};
+use crate::kem::labeled::{labeled_expand, labeled_extract};
 use crate::primitives::{
     AuthKem, BackendToken, DhGroup, DhPublicKey, DhSecretKey, Encapsulation, HazmatToken, Kdf, Kem, KemPublicKey,
     KemSecretKey, KemSizes, KeyState,
