@@ -6,7 +6,7 @@
 //! `cargo bench --bench kdf`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use qres::kdf::PasswordKdf;
+use qres::password::PasswordKdf;
 use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::time::Duration;

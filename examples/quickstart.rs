@@ -6,8 +6,8 @@
 //! `cargo run --release --example quickstart`
 
 use qres::envelope::{self, OpenOptions, SealOptions};
-use qres::kdf::PasswordPolicy;
 use qres::keys::{FileKeyStore, KeyAlgorithm, KeyStore, Keyset, PasswordWrapper};
+use qres::password::PasswordPolicy;
 use qres::rng::CtrDrbg;
 use qres::{AeadId, KdfId, KemId, OsRng, SignatureId, default_provider};
 use std::time::Instant;

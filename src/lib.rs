@@ -101,10 +101,10 @@ pub mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub mod hazmat;
 pub mod hpke;
-pub mod kdf;
 pub mod kem;
 pub mod key_id;
 pub mod keys;
+pub mod password;
 #[cfg(feature = "pkcs11")]
 pub mod pkcs11;
 pub mod primitives;

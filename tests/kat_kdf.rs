@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
-use qres::kdf::PasswordKdf;
-use qres::kdf::password::argon2_raw;
-use qres::kdf::password::argon2_types::{Algorithm, Version};
+use qres::password::PasswordKdf;
+use qres::password::kdf::argon2_raw;
+use qres::password::kdf::argon2_types::{Algorithm, Version};
 
 fn algorithm(name: &str) -> Algorithm {
     match name {

@@ -3,10 +3,10 @@
 //! kills a writer mid-write.
 
 use qres::envelope::{self, OpenOptions, SealOptions};
-use qres::kdf::{PasswordKdf, PasswordPolicy};
 use qres::keys::{
     AesKeyWrapper, FileKeyStore, KeyAlgorithm, KeyStatus, KeyStore, Keyset, PasswordWrapper, SecretKey, private, public,
 };
+use qres::password::{PasswordKdf, PasswordPolicy};
 use qres::{Error, KemId, OsRng, SignatureId, default_provider};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

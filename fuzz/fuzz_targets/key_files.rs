@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qres::kdf::{PasswordKdf, PasswordPolicy};
+use qres::password::{PasswordKdf, PasswordPolicy};
 use qres::keys::{AesKeyWrapper, Keyset, private, public, wrap};
 use std::sync::OnceLock;
 

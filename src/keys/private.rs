@@ -29,7 +29,7 @@
 //!
 //! ```
 //! use qres::keys::{private, SecretKey};
-//! use qres::kdf::{PasswordKdf, PasswordPolicy};
+//! use qres::password::{PasswordKdf, PasswordPolicy};
 //! use qres::{default_provider, KemId, OsRng};
 //! let provider = default_provider();
 //! // A cheap KDF for the example; the default policy uses Argon2id with 64 MiB.
@@ -44,10 +44,10 @@
 
 use crate::KeyId;
 use crate::error::{Error, Result};
-use crate::kdf::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
-use crate::kdf::{PasswordKdf, PasswordPolicy, password};
 use crate::keys::atomic::{Overwrite, write_atomic};
 use crate::keys::{KeyAlgorithm, SecretKey};
+use crate::password::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
+use crate::password::{PasswordKdf, PasswordPolicy, kdf};
 use crate::provider::Provider;
 use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
@@ -198,7 +198,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
     let (kdf, salt, nonce) = match r.u8()? {
         0 => (None, &[][..], &[][..]),
         1 => {
-            let kdf = PasswordKdf::decode(r.take(password::ENCODED_LEN)?)?;
+            let kdf = PasswordKdf::decode(r.take(kdf::ENCODED_LEN)?)?;
             let salt_len = usize::from(r.u8()?);
             if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&salt_len) {
                 return Err(Error::InvalidInput("private key file: salt length outside 16..=64"));

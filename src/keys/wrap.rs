@@ -29,8 +29,8 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::kdf::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
-use crate::kdf::{PasswordKdf, PasswordPolicy, password};
+use crate::password::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
+use crate::password::{PasswordKdf, PasswordPolicy, kdf};
 use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use std::sync::Mutex;
@@ -279,14 +279,14 @@ impl KeyWrapper for PasswordWrapper {
     }
 
     fn unwrap_key(&self, wrapped: &[u8], context: &[u8]) -> Result<SecretBytes> {
-        let kdf = PasswordKdf::decode(wrapped.get(..password::ENCODED_LEN).ok_or(Error::AuthenticationFailed)?)
+        let kdf = PasswordKdf::decode(wrapped.get(..kdf::ENCODED_LEN).ok_or(Error::AuthenticationFailed)?)
             .map_err(|_| Error::AuthenticationFailed)?;
-        let salt_len = usize::from(*wrapped.get(password::ENCODED_LEN).ok_or(Error::AuthenticationFailed)?);
-        let salt_end = password::ENCODED_LEN + 1 + salt_len;
+        let salt_len = usize::from(*wrapped.get(kdf::ENCODED_LEN).ok_or(Error::AuthenticationFailed)?);
+        let salt_end = kdf::ENCODED_LEN + 1 + salt_len;
         if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&salt_len) || wrapped.len() < salt_end + NONCE_LEN + TAG_LEN {
             return Err(Error::AuthenticationFailed);
         }
-        let salt = &wrapped[password::ENCODED_LEN + 1..salt_end];
+        let salt = &wrapped[kdf::ENCODED_LEN + 1..salt_end];
         let (kek, fresh) = match self.cached(&kdf, salt) {
             Some(k) => (k, false),
             None => {
@@ -329,7 +329,7 @@ mod tests {
                 // The magic and kind bytes are routing fields with their own errors; the rest is opaque,
                 // except the password wrapper's KDF parameters, which may exceed the policy's ceilings
                 // (refused before any work).
-                let kdf_params = 11 + 1..11 + password::ENCODED_LEN;
+                let kdf_params = 11 + 1..11 + kdf::ENCODED_LEN;
                 if i > MAGIC.len() {
                     if wrapper.kind() == kind::PASSWORD && kdf_params.contains(&i) {
                         assert!(matches!(e, Error::AuthenticationFailed | Error::InvalidInput(_)), "byte {i}: {e}");

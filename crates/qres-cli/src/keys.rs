@@ -8,8 +8,8 @@
 use crate::error::CliError;
 use crate::io::read_passphrase;
 use qres::age::{AgeIdentity, AgeRecipient};
-use qres::kdf::PasswordPolicy;
 use qres::keys::{KeyAlgorithm, PublicKey, SecretKey, private, public};
+use qres::password::PasswordPolicy;
 use qres::{KemId, KemSecretKey, SignatureId, SigningKey, default_provider};
 use std::io::Read;
 use std::path::Path;

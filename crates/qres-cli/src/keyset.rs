@@ -5,8 +5,8 @@ use crate::error::CliError;
 use crate::io::read_passphrase;
 use crate::keys::KeyType;
 use qres::default_provider;
-use qres::kdf::PasswordPolicy;
 use qres::keys::{FileKeyStore, KeyAlgorithm, KeyStatus, KeyStore, Keyset, PasswordWrapper, public};
+use qres::password::PasswordPolicy;
 use std::path::{Path, PathBuf};
 
 /// The keyset subcommands.

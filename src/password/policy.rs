@@ -8,7 +8,7 @@
 //!   deriving the key would be a denial of service, so they are refused before any work is done.
 //!
 //! ```
-//! use qres::kdf::{PasswordKdf, PasswordPolicy};
+//! use qres::password::{PasswordKdf, PasswordPolicy};
 //! let policy = PasswordPolicy::default();
 //! assert!(policy.check_new(&PasswordKdf::DEFAULT).is_ok());
 //! assert!(policy.check_new(&PasswordKdf::Pbkdf2Sha256 { iterations: 1000 }).is_err());
@@ -16,7 +16,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::kdf::PasswordKdf;
+use crate::password::PasswordKdf;
 
 /// OWASP's minimum Argon2id configurations: (memory KiB, passes).
 pub const ARGON2ID_FLOORS: [(u32, u32); 5] = [(47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5)];

@@ -2,9 +2,9 @@
 //! ([`PasswordPolicy`]), and multi-factor derivation ([`derive_key`]).
 
 pub mod factors;
-pub mod password;
+pub mod kdf;
 pub mod policy;
 
 pub use factors::{Factors, KeyDerivation, Stability, derive_key, rederive_key};
-pub use password::PasswordKdf;
+pub use kdf::PasswordKdf;
 pub use policy::PasswordPolicy;

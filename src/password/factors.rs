@@ -16,7 +16,7 @@
 //! factors without the password), so re-derivation can say which factor is missing.
 //!
 //! ```
-//! use qres::kdf::{derive_key, rederive_key, Factors, PasswordKdf, PasswordPolicy};
+//! use qres::password::{derive_key, rederive_key, Factors, PasswordKdf, PasswordPolicy};
 //! let policy = PasswordPolicy { kdf_for_new: PasswordKdf::Argon2id { m_kib: 19_456, t: 2, p: 1 }, ..Default::default() };
 //! let factors = Factors::new().add("device", b"serial-1234")?;
 //! let (key, record) = derive_key(b"password", &factors, &policy, 32, &mut qres::OsRng)?;
@@ -27,8 +27,8 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::kdf::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
-use crate::kdf::{PasswordKdf, PasswordPolicy, password};
+use crate::password::policy::{MAX_SALT_LEN, MIN_SALT_LEN};
+use crate::password::{PasswordKdf, PasswordPolicy, kdf};
 use crate::rng::{DynCryptoRng, random_secret};
 use crate::secret::SecretBytes;
 use sha3::{Digest, Sha3_256};
@@ -206,8 +206,8 @@ impl KeyDerivation {
     /// Strict inverse of [`encode`](Self::encode); returns the record and the bytes it used.
     pub fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
         let bad = || Error::InvalidInput("malformed key derivation record");
-        let kdf = PasswordKdf::decode(bytes.get(..password::ENCODED_LEN).ok_or_else(bad)?)?;
-        let mut i = password::ENCODED_LEN;
+        let kdf = PasswordKdf::decode(bytes.get(..kdf::ENCODED_LEN).ok_or_else(bad)?)?;
+        let mut i = kdf::ENCODED_LEN;
         let salt_len = usize::from(*bytes.get(i).ok_or_else(bad)?);
         if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&salt_len) {
             return Err(bad());

@@ -3,10 +3,10 @@
 //!
 //! [`PasswordKdf`] is the parameter set; it encodes to a few bytes ([`PasswordKdf::encode`]) that travel
 //! with whatever the derived key protects, and decodes strictly. Whether parameters are acceptable is the
-//! [`PasswordPolicy`](crate::kdf::PasswordPolicy)'s decision.
+//! [`PasswordPolicy`](crate::password::PasswordPolicy)'s decision.
 //!
 //! ```
-//! use qres::kdf::PasswordKdf;
+//! use qres::password::PasswordKdf;
 //! let kdf = PasswordKdf::Argon2id { m_kib: 19 * 1024, t: 2, p: 1 };
 //! let mut key = [0u8; 32];
 //! kdf.derive(b"correct horse battery staple", b"a 16-byte salt!!", &mut key)?;
@@ -48,8 +48,8 @@ impl PasswordKdf {
     pub const PBKDF2_DEFAULT: Self = Self::Pbkdf2Sha256 { iterations: 600_000 };
 
     /// Derives `out.len()` bytes from `password` and `salt`. Does not apply any policy: use
-    /// [`PasswordPolicy::check_new`](crate::kdf::PasswordPolicy::check_new) or
-    /// [`check_untrusted`](crate::kdf::PasswordPolicy::check_untrusted) first.
+    /// [`PasswordPolicy::check_new`](crate::password::PasswordPolicy::check_new) or
+    /// [`check_untrusted`](crate::password::PasswordPolicy::check_untrusted) first.
     pub fn derive(&self, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<()> {
         match *self {
             Self::Argon2id { m_kib, t, p } => argon2_raw(
