@@ -733,3 +733,30 @@ fn a_rollback_counter_outside_the_store_detects_deleted_newest_revisions() {
     assert!(matches!(store.get("mail"), Err(Error::InvalidInput(_))));
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+/// The two key hierarchies convert without `.as_kem()?`: a `keys::SecretKey` opens envelopes itself, a
+/// `keys::PublicKey` becomes a `Recipient`, and a key of the wrong kind is a typed error.
+#[test]
+fn keys_of_either_hierarchy_seal_and_open_directly() {
+    use qres::envelope::Recipient;
+    use qres::keys::PublicKey;
+    use qres::{KemPublicKey, KemSecretKey, SigningKey, VerifyingKey};
+    let p = default_provider();
+    let kem_key = KeyAlgorithm::Kem(KemId::X_WING).generate(&p, &mut OsRng).unwrap();
+    let text = public::encode(&kem_key.public_key()).unwrap();
+    let pk = public::decode(&text, &p).unwrap();
+    let sealed =
+        envelope::seal(&[Recipient::try_from(&pk).unwrap()], b"m", &SealOptions::default(), &mut OsRng).unwrap();
+    assert_eq!(envelope::open(&sealed, &kem_key, &OpenOptions::default()).unwrap().plaintext, b"m");
+
+    let signing = KeyAlgorithm::Signature(SignatureId::ML_DSA_65).generate(&p, &mut OsRng).unwrap();
+    let vk: PublicKey = signing.public_key();
+    assert!(matches!(Recipient::try_from(&vk), Err(Error::WrongAlgorithm { .. })));
+    assert!(matches!(KemPublicKey::try_from(vk.clone()), Err(Error::WrongAlgorithm { .. })));
+    assert!(VerifyingKey::try_from(vk).is_ok());
+    // A signing key opens nothing: the lookup finds no key, and says which keys it holds (none).
+    assert!(matches!(envelope::open(&sealed, &signing, &OpenOptions::default()), Err(Error::NoMatchingKey { .. })));
+    assert!(matches!(KemSecretKey::try_from(signing), Err(Error::WrongAlgorithm { .. })));
+    let back: SecretKey = SecretKey::from(KemSecretKey::try_from(kem_key).unwrap());
+    assert!(matches!(SigningKey::try_from(back), Err(Error::WrongAlgorithm { .. })));
+}

@@ -211,3 +211,87 @@ impl PublicKey {
         }
     }
 }
+
+// Conversions between the two key hierarchies, so that a key read from a file or a keyset goes where a
+// KEM or signature key is needed without `.as_kem()?` at every call.
+
+impl TryFrom<SecretKey> for KemSecretKey {
+    type Error = Error;
+    /// A KEM key; a signing key is [`Error::WrongAlgorithm`].
+    fn try_from(key: SecretKey) -> Result<Self> {
+        match key {
+            SecretKey::Kem(k) => Ok(k),
+            SecretKey::Signing(k) => Err(Error::wrong_algorithm("secret key", "a KEM key", k.algorithm())),
+        }
+    }
+}
+
+impl TryFrom<SecretKey> for SigningKey {
+    type Error = Error;
+    /// A signing key; a KEM key is [`Error::WrongAlgorithm`].
+    fn try_from(key: SecretKey) -> Result<Self> {
+        match key {
+            SecretKey::Signing(k) => Ok(k),
+            SecretKey::Kem(k) => Err(Error::wrong_algorithm("secret key", "a signing key", k.algorithm())),
+        }
+    }
+}
+
+impl From<KemPublicKey> for PublicKey {
+    fn from(key: KemPublicKey) -> Self {
+        Self::Kem(key)
+    }
+}
+
+impl From<VerifyingKey> for PublicKey {
+    fn from(key: VerifyingKey) -> Self {
+        Self::Verifying(key)
+    }
+}
+
+impl TryFrom<PublicKey> for KemPublicKey {
+    type Error = Error;
+    /// A KEM key; a verifying key is [`Error::WrongAlgorithm`].
+    fn try_from(key: PublicKey) -> Result<Self> {
+        match key {
+            PublicKey::Kem(k) => Ok(k),
+            PublicKey::Verifying(k) => Err(Error::wrong_algorithm("public key", "a KEM key", k.algorithm())),
+        }
+    }
+}
+
+impl TryFrom<PublicKey> for VerifyingKey {
+    type Error = Error;
+    /// A verifying key; a KEM key is [`Error::WrongAlgorithm`].
+    fn try_from(key: PublicKey) -> Result<Self> {
+        match key {
+            PublicKey::Verifying(k) => Ok(k),
+            PublicKey::Kem(k) => Err(Error::wrong_algorithm("public key", "a verifying key", k.algorithm())),
+        }
+    }
+}
+
+impl TryFrom<&PublicKey> for crate::envelope::Recipient {
+    type Error = Error;
+    /// A recipient (key version 0) for a KEM public key; a verifying key is [`Error::WrongAlgorithm`].
+    fn try_from(key: &PublicKey) -> Result<Self> {
+        Ok(Self::from(key.as_kem()?.clone()))
+    }
+}
+
+impl crate::envelope::KeyLookup for SecretKey {
+    /// A KEM key matches as a lone [`KemSecretKey`] does; a signing key opens nothing.
+    fn lookup(&self, key_id: &crate::KeyId, key_version: u32) -> Option<&KemSecretKey> {
+        match self {
+            Self::Kem(k) => k.lookup(key_id, key_version),
+            Self::Signing(_) => None,
+        }
+    }
+
+    fn available(&self) -> Vec<(crate::KeyId, u32)> {
+        match self {
+            Self::Kem(k) => k.available(),
+            Self::Signing(_) => Vec::new(),
+        }
+    }
+}
