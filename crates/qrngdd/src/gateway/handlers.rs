@@ -71,6 +71,17 @@ impl Drop for Params<'_> {
     }
 }
 
+/// The value of a `Result<T, Response>`, or return its refusal: the preamble every client handler shares
+/// (admission, then drawing from the pool).
+macro_rules! or_respond {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(refusal) => return refusal,
+        }
+    };
+}
+
 fn plain(status: StatusCode, msg: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response()
 }
@@ -193,10 +204,7 @@ pub(super) async fn random(
 /// `GET /api/random` without extractors: the server calls it directly for the hot path.
 pub(crate) fn random_response(gw: &Gateway, peer: SocketAddr, query: Option<&str>, headers: &HeaderMap) -> Response {
     let p = Params::parse(query);
-    let key = match gw.admit_client(peer, Endpoint::Random, headers, &p, true) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+    let key = or_respond!(gw.admit_client(peer, Endpoint::Random, headers, &p, true));
     let Some(n) = p.bytes.as_deref().and_then(|b| b.parse::<usize>().ok()).filter(|n| (1..=MAX_BYTES).contains(n))
     else {
         return gw.refuse(peer, Endpoint::Random, ClientReject::BadRequest, "bytes must be 1..=65536");
@@ -221,10 +229,7 @@ pub(crate) fn random_response(gw: &Gateway, peer: SocketAddr, query: Option<&str
             );
         }
     };
-    let mut data = match gw.take(peer, Endpoint::Random, key, n) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+    let mut data = or_respond!(gw.take(peer, Endpoint::Random, key, n));
     gw.metrics.served(Endpoint::Random, n);
     match enc {
         Enc::Binary => bytes_response("application/octet-stream", data),
@@ -264,10 +269,7 @@ pub(super) async fn integers(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    let key = match gw.admit_client(peer, Endpoint::Integers, &headers, &p, true) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+    let key = or_respond!(gw.admit_client(peer, Endpoint::Integers, &headers, &p, true));
     let bad = |d| gw.refuse(peer, Endpoint::Integers, ClientReject::BadRequest, d);
     let Some(count) = parse_count(p.count.as_deref(), None, MAX_COUNT) else { return bad("count must be 1..=1000") };
     let min: i64 = match p.min.as_deref().map(str::parse).transpose() {
@@ -285,20 +287,14 @@ pub(super) async fn integers(
     // Accept words below the largest multiple of `range` that fits in 2^64.
     let limit = (1u128 << 64) - ((1u128 << 64) % range);
     let mut values = Vec::with_capacity(count);
-    let mut words = match gw.take(peer, Endpoint::Integers, key, 8 * count) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let mut words = or_respond!(gw.take(peer, Endpoint::Integers, key, 8 * count));
     let mut used = 8 * count;
     let mut i = 0;
     while values.len() < count {
         if i == words.len() {
             // Rare: a rejected word; draw another.
             words.zeroize();
-            words = match gw.take(peer, Endpoint::Integers, key, 8) {
-                Ok(w) => w,
-                Err(r) => return r,
-            };
+            words = or_respond!(gw.take(peer, Endpoint::Integers, key, 8));
             used += 8;
             i = 0;
         }
@@ -321,17 +317,11 @@ pub(super) async fn floats(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    let key = match gw.admit_client(peer, Endpoint::Floats, &headers, &p, true) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+    let key = or_respond!(gw.admit_client(peer, Endpoint::Floats, &headers, &p, true));
     let Some(count) = parse_count(p.count.as_deref(), None, MAX_COUNT) else {
         return gw.refuse(peer, Endpoint::Floats, ClientReject::BadRequest, "count must be 1..=1000");
     };
-    let mut words = match gw.take(peer, Endpoint::Floats, key, 8 * count) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let mut words = or_respond!(gw.take(peer, Endpoint::Floats, key, 8 * count));
     let values: Vec<f64> = words
         .chunks_exact(8)
         .map(|c| (u64::from_le_bytes(c.try_into().unwrap_or_default()) >> 11) as f64 * (1.0 / (1u64 << 53) as f64))
@@ -349,17 +339,11 @@ pub(super) async fn uuid(
     headers: HeaderMap,
 ) -> Response {
     let p = Params::parse(q.as_deref());
-    let key = match gw.admit_client(peer, Endpoint::Uuid, &headers, &p, true) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+    let key = or_respond!(gw.admit_client(peer, Endpoint::Uuid, &headers, &p, true));
     let Some(count) = parse_count(p.count.as_deref(), Some(1), MAX_UUIDS) else {
         return gw.refuse(peer, Endpoint::Uuid, ClientReject::BadRequest, "count must be 1..=100");
     };
-    let mut raw = match gw.take(peer, Endpoint::Uuid, key, 16 * count) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    let mut raw = or_respond!(gw.take(peer, Endpoint::Uuid, key, 16 * count));
     let ids: Vec<String> = raw
         .chunks_exact_mut(16)
         .map(|b| {
