@@ -367,12 +367,18 @@ ui = false
     }
 }
 
-#[test]
-fn keysets_round_trip_rotate_and_destroy_in_kv() {
-    let Some(bao) = Bao::start() else { return };
+/// The default provider and a KV store on `bao` whose transit key exists: the start of most tests here.
+fn transit_store(bao: &Bao) -> (qres::Provider, VaultKeyStore) {
     let p = default_provider();
     let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
     store.ensure_transit_key().unwrap();
+    (p, store)
+}
+
+#[test]
+fn keysets_round_trip_rotate_and_destroy_in_kv() {
+    let Some(bao) = Bao::start() else { return };
+    let (p, store) = transit_store(&bao);
     store.ensure_transit_key().unwrap(); // idempotent
     assert!(matches!(store.get("mail"), Err(Error::NotFound { .. })));
     let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
@@ -422,9 +428,7 @@ fn base64_of(bytes: &[u8]) -> String {
 #[test]
 fn tampering_and_moving_a_sealed_keyset_fail_to_open() {
     let Some(bao) = Bao::start() else { return };
-    let p = default_provider();
-    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
-    store.ensure_transit_key().unwrap();
+    let (p, store) = transit_store(&bao);
     let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::ML_KEM_768), &mut OsRng).unwrap();
     store.put("a", &ks, &mut OsRng).unwrap();
     let (_, secret) = bao.api("GET", "secret/data/qres/a", None);
@@ -462,9 +466,7 @@ fn tampering_and_moving_a_sealed_keyset_fail_to_open() {
 #[test]
 fn transit_key_rotation_keeps_old_keysets_readable() {
     let Some(bao) = Bao::start() else { return };
-    let p = default_provider();
-    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
-    store.ensure_transit_key().unwrap();
+    let (p, store) = transit_store(&bao);
     let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
     store.put("k", &ks, &mut OsRng).unwrap();
     // The shipped policy does not let qres rotate the transit key: the operator does.
@@ -488,9 +490,7 @@ fn transit_key_rotation_keeps_old_keysets_readable() {
 #[test]
 fn destroy_reaches_soft_deleted_revisions_and_delete_version_after_works() {
     let Some(bao) = Bao::start() else { return };
-    let p = default_provider();
-    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
-    store.ensure_transit_key().unwrap();
+    let (p, store) = transit_store(&bao);
     let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
     store.put("d", &ks, &mut OsRng).unwrap();
     store.rotate("d", &p, &mut OsRng).unwrap();
@@ -520,9 +520,7 @@ fn destroy_reaches_soft_deleted_revisions_and_delete_version_after_works() {
 #[test]
 fn transit_configuration_errors_are_not_tampering() {
     let Some(bao) = Bao::start() else { return };
-    let p = default_provider();
-    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
-    store.ensure_transit_key().unwrap();
+    let (p, store) = transit_store(&bao);
     let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
     store.put("k", &ks, &mut OsRng).unwrap();
     // A wrong transit key name: with the shipped policy, access denied on that key's path.
@@ -614,9 +612,7 @@ fn approle_login_and_relogin() {
 #[test]
 fn concurrent_rotations_through_check_and_set() {
     let Some(bao) = Bao::start() else { return };
-    let p = default_provider();
-    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
-    store.ensure_transit_key().unwrap();
+    let (p, store) = transit_store(&bao);
     store
         .put("c", &Keyset::generate(&p, KeyAlgorithm::Kem(KemId::ML_KEM_512), &mut OsRng).unwrap(), &mut OsRng)
         .unwrap();
@@ -683,9 +679,7 @@ fn errors_say_what_to_check() {
 #[test]
 fn tls_with_a_private_ca() {
     let Some(bao) = Bao::start() else { return };
-    let p = default_provider();
-    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
-    store.ensure_transit_key().unwrap();
+    let (p, store) = transit_store(&bao);
     let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
     store.put("tls", &ks, &mut OsRng).unwrap();
     assert_eq!(store.get("tls").unwrap().revision, 1);
@@ -710,9 +704,7 @@ fn strings<'a>(v: &'a Value, key: &str, out: &mut Vec<(String, &'a str)>) {
 #[test]
 fn production_server_end_to_end_with_the_shipped_policy() {
     let Some(bao) = Bao::start() else { return };
-    let p = default_provider();
-    let store = VaultKeyStore::new(bao.config(), p.clone()).unwrap();
-    store.ensure_transit_key().unwrap();
+    let (p, store) = transit_store(&bao);
     let ks = Keyset::generate(&p, KeyAlgorithm::Kem(KemId::X_WING), &mut OsRng).unwrap();
     let sealed =
         envelope::seal(&[ks.recipient().unwrap()], b"production", &SealOptions::default(), &mut OsRng).unwrap();
