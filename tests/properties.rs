@@ -226,10 +226,10 @@ fn keys_are_bound_to_their_algorithm() {
     assert!(matches!(ml.decapsulate(&xsk, &[0; 1088]), Err(Error::KeyMismatch(_))));
     assert!(matches!(
         xw.encapsulate_derand(msk.public_key(), &[0; 64], qres::hazmat::token()),
-        Err(Error::InvalidInput(_))
+        Err(Error::WrongAlgorithm { .. })
     ));
     assert!(matches!(
         ml.encapsulate_derand(xsk.public_key(), &[0; 32], qres::hazmat::token()),
-        Err(Error::InvalidInput(_))
+        Err(Error::WrongAlgorithm { .. })
     ));
 }

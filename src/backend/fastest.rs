@@ -141,7 +141,7 @@ pub fn fastest_provider() -> Provider {
 ///
 /// ```
 /// use qres::backend::{default, fastest};
-/// use qres::{KemId, Provider};
+/// use qres::{Kem, KemId, Provider};
 ///
 /// // Prefer the default backend's ML-KEM-768 (say it measured faster here), keep the rest.
 /// let faster = Provider { kems: vec![&default::mlkem::ML_KEM_768], ..Provider::empty() };
